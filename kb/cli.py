@@ -1,0 +1,309 @@
+"""The `kb` command line: parse options, call the KnowledgeBase, format the answer."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from kb.config import Settings
+from kb.core import KnowledgeBase, Report
+from kb.filters import FilterError
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+
+
+def filter_options(fn: Any) -> Any:
+    """The filters shared by list (and later search)."""
+    for name, helptext in reversed([
+        ("pattern", "Failure pattern id or alias, e.g. production-divergence (repeatable)."),
+        ("kind", "postmortem, handoff or other (repeatable)."),
+        ("phase", "Phase reached: poc, pilot, production (repeatable)."),
+        ("outcome", "e.g. stopped-at-gate, failed-in-pilot, stalled, in-production (repeatable)."),
+        ("department", "e.g. claims, hr, finance (repeatable)."),
+        ("technique", "e.g. rag, llm-chatbot, document-extraction (repeatable)."),
+    ]):
+        fn = click.option(f"--{name}", multiple=True, help=helptext)(fn)
+    return fn
+
+
+class Context:
+    def __init__(self, db: Path | None) -> None:
+        self.settings = Settings(db=db) if db else Settings()
+        self._kb: KnowledgeBase | None = None
+
+    @property
+    def kb(self) -> KnowledgeBase:
+        if self._kb is None:
+            if self.settings.uses_default_store and not self.settings.db_path.exists():
+                click.echo(f"First run: building the default store at {self.settings.db_path} "
+                           f"from {self.settings.corpus} ...", err=True)
+            self._kb = KnowledgeBase.open(self.settings)
+        return self._kb
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+def emit(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), envvar="KB_DB",
+              help="SQLite store to use (env KB_DB). Default: a store in your user data folder, "
+                   "built from the shipped corpus on first use. A store named here starts empty.")
+@click.version_option(package_name="poc-lessons-kb")
+@click.pass_context
+def cli(ctx: click.Context, db: Path | None) -> None:
+    """PoC Lessons KB: find the lessons of past AI proofs-of-concept before you repeat them.
+
+    \b
+    Try:
+      kb list --pattern production-divergence --phase pilot
+      kb show <id>
+      kb stats
+      kb --db team.db ingest postmortems/
+    """
+    ctx.obj = Context(db)
+
+
+def _print_report(report: Report, as_json: bool) -> None:
+    if as_json:
+        emit(report.as_dict())
+    else:
+        for r in report.results:
+            if r.status == "failed":
+                click.secho(f"FAILED  {r.source}: {r.reason}", fg="red", err=True)
+            elif r.warnings:
+                click.echo(f"{r.status:<11} {r.document_id}  {r.source}  (warnings: {'; '.join(r.warnings)})",
+                           err=True)
+        d = report.as_dict()
+        click.echo(f"{d['added']} added, {d['new_versions']} new versions, {d['unchanged']} unchanged, "
+                   f"{d['failed']} failed in {d['seconds']:.1f}s")
+    if report.failed:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(["markdown", "text", "html", "json", "jsonl", "csv"]),
+              help="Force a format instead of guessing it from the suffix.")
+@json_option
+@pass_ctx
+def ingest(obj: Context, paths: tuple[str, ...], fmt: str | None, as_json: bool) -> None:
+    """Ingest postmortems and handoff documents: files, folders (recursive) or globs.
+
+    Markdown, plain text, HTML, and JSON/JSONL/CSV exports (one document per record).
+    Identical content is skipped; changed content at the same path becomes a new version.
+    Exits 1 if any file failed; the others are stored all the same.
+
+    \b
+    Example:
+      kb ingest corpus/
+      kb ingest 'wiki-export/**/*.md' notes.txt
+    """
+    kb = obj.kb
+    with click.progressbar(length=1, label="Ingesting", file=sys.stderr, show_pos=True) as bar:
+        def start(n: int) -> None:
+            bar.length = max(n, 1)
+
+        report = kb.ingest_paths(list(paths), fmt=fmt, on_start=start, on_progress=lambda _: bar.update(1))
+    _print_report(report, as_json)
+
+
+@cli.command("import-table")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--map", "maps", multiple=True, metavar="TARGET=COLUMN",
+              help="Which column fills which field: title, summary, lesson, root_cause, recommendation, "
+                   "constraint, risk, impact, project, department, technique, phase_reached, outcome, "
+                   "date, owners. Repeatable.")
+@json_option
+@pass_ctx
+def import_table(obj: Context, path: str, maps: tuple[str, ...], as_json: bool) -> None:
+    """Ingest a JSON, JSONL or CSV export, one document per record, with a field mapping.
+
+    \b
+    Example:
+      kb import-table lessons.csv --map title=Title --map lesson=Lesson
+    """
+    from ingest import parse_mapping
+
+    try:
+        mapping = parse_mapping(list(maps))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--map") from None
+    _print_report(obj.kb.ingest_paths([path], mapping=mapping), as_json)
+
+
+@cli.command("list")
+@filter_options
+@click.option("--all", "include_superseded", is_flag=True, help="Include superseded versions.")
+@click.option("--limit", type=int, default=None, help="At most this many documents.")
+@json_option
+@pass_ctx
+def list_(obj: Context, include_superseded: bool, limit: int | None, as_json: bool, **filters: Any) -> None:
+    """List documents, optionally filtered.
+
+    \b
+    Example:
+      kb list --pattern no-production-data --phase pilot --json
+    """
+    try:
+        docs = obj.kb.list_documents(filters={k: list(v) for k, v in filters.items()},
+                                     include_superseded=include_superseded, limit=limit)
+    except FilterError as exc:
+        raise click.UsageError(str(exc)) from None
+    if as_json:
+        emit(docs)
+        return
+    for d in docs:
+        click.echo(f"{d['id']}  {d['kind']:<10} {d['phase_reached'] or '-':<10} {d['outcome'] or '-':<22} "
+                   f"{d['title']}")
+    click.echo(f"{len(docs)} documents", err=True)
+
+
+def _source_text(source: dict[str, Any]) -> str:
+    lines = source.get("lines") or [0, 0]
+    where = f"lines {lines[0]}-{lines[1]}" if lines[0] else source.get("via", "")
+    return f"[{source.get('section')}, {where}, {source.get('via')}]"
+
+
+@cli.command()
+@click.argument("document_id")
+@json_option
+@pass_ctx
+def show(obj: Context, document_id: str, as_json: bool) -> None:
+    """Show one document's structured record; every field says where it came from.
+
+    DOCUMENT_ID may be a unique prefix.
+    """
+    doc = obj.kb.get_document(document_id)
+    if doc is None:
+        raise click.ClickException(f"no document with id {document_id!r} (see `kb list`)")
+    if as_json:
+        doc.pop("text", None)
+        doc.pop("body", None)
+        emit(doc)
+        return
+    click.secho(doc["title"], bold=True)
+    click.echo(f"id {doc['id']}  kind {doc['kind']}  version {doc['version']}"
+               f"{'  SUPERSEDED by ' + doc['superseded_by'] if doc['superseded_by'] else ''}")
+    click.echo(f"source {doc['source']} ({doc['format']}, {doc['encoding']}), ingested {doc['ingested_at']}")
+    for name, entry in doc["fields"].items():
+        if name == "extra":
+            continue
+        if isinstance(entry, dict) and "value" in entry:
+            click.echo(f"  {name}: {entry['value']}  {_source_text(entry['source'])}")
+        elif isinstance(entry, list):
+            click.echo(f"  {name}:")
+            for item in entry:
+                shown = {k: v for k, v in item.items() if k != "source" and v not in (None, "")}
+                click.echo(f"    - {shown}  {_source_text(item['source'])}")
+    if doc["warnings"]:
+        click.echo(f"  warnings: {'; '.join(doc['warnings'])}")
+    click.secho("Failure patterns", bold=True)
+    for tag in doc["patterns"]:
+        click.echo(f"  {tag['pattern']}: \"{tag['evidence']}\" ({tag['unit_id']})")
+    click.secho("Units", bold=True)
+    for unit in doc["units"]:
+        tags = f" [{', '.join(t['pattern'] for t in unit['patterns'])}]" if unit["patterns"] else ""
+        click.echo(f"  {unit['id']} {unit['kind']:<14} {unit['section']} (lines {unit['line_start']}-"
+                   f"{unit['line_end']}){tags}")
+        click.echo(f"      {unit['text'][:200]}")
+
+
+@cli.command()
+@json_option
+@pass_ctx
+def stats(obj: Context, as_json: bool) -> None:
+    """Counts by failure pattern, phase reached, outcome, department, technique and kind."""
+    data = obj.kb.stats()
+    if as_json:
+        emit(data)
+        return
+    click.echo(f"{data['documents']} documents ({data['documents_including_superseded']} with superseded "
+               f"versions), {data['units']} units")
+    for key in ("by_pattern", "by_phase", "by_outcome", "by_department", "by_technique", "by_kind"):
+        click.secho(key.replace("by_", "By ").replace("_", " "), bold=True)
+        for value, n in data[key].items():
+            click.echo(f"  {n:>4}  {value}")
+
+
+@cli.command()
+@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-",
+              help="File to write (default: standard output).")
+@pass_ctx
+def export(obj: Context, output: Any) -> None:
+    """Export every document, with units and tags, as JSON lines (`kb import` reads it back)."""
+    n = obj.kb.export(output)
+    click.echo(f"exported {n} documents", err=True)
+
+
+@cli.command("import")
+@click.argument("path", type=click.File("r", encoding="utf-8"))
+@json_option
+@pass_ctx
+def import_(obj: Context, path: Any, as_json: bool) -> None:
+    """Import a file written by `kb export`; documents already present are skipped."""
+    _print_report(obj.kb.import_export(path, source=path.name), as_json)
+
+
+@cli.command()
+@click.argument("document_id")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_ctx
+def delete(obj: Context, document_id: str, yes: bool) -> None:
+    """Delete one document and its units."""
+    if not yes:
+        click.confirm(f"Delete document {document_id}?", abort=True)
+    if not obj.kb.delete_document(document_id):
+        raise click.ClickException(f"no document with id {document_id!r}")
+    click.echo(f"deleted {document_id}")
+
+
+@cli.command()
+@json_option
+def taxonomy(as_json: bool) -> None:
+    """The failure patterns: id, name, definition and aliases accepted by --pattern."""
+    from kb.taxonomy import patterns
+
+    items = [p.as_dict() for p in patterns()]
+    if as_json:
+        emit(items)
+        return
+    for p in items:
+        click.secho(f"{p['id']}  ({', '.join(p['aliases'])})", bold=True)  # type: ignore[arg-type]
+        click.echo(f"  {p['name']}: {p['definition']}")
+
+
+@cli.command("tagger-eval")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@json_option
+def tagger_eval(path: Path, as_json: bool) -> None:
+    """Precision and recall of the failure-pattern tagger on hand-labelled units (JSONL).
+
+    \b
+    Example:
+      kb tagger-eval corpus/labelled/tagger-test.jsonl
+    """
+    from kb.tagger_eval import evaluate
+
+    result = evaluate(path)
+    if as_json:
+        emit(result)
+        return
+    click.echo(f"{result['units']} units")
+    click.echo(f"{'pattern':<34} {'prec':>5} {'rec':>5}  tp fp fn")
+    for name, row in result["patterns"].items():
+        click.echo(f"{name:<34} {row['precision']:>5.2f} {row['recall']:>5.2f}  "
+                   f"{row['tp']:>2} {row['fp']:>2} {row['fn']:>2}")
+    m = result["micro"]
+    click.echo(f"{'micro average':<34} {m['precision']:>5.2f} {m['recall']:>5.2f}")
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,38 @@
+"""One Settings object for the whole product; every field can be set with a KB_ environment variable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from platformdirs import user_data_dir
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+APP_NAME = "poc-lessons-kb"
+
+
+def default_db_path() -> Path:
+    return Path(user_data_dir(APP_NAME, appauthor=False)) / "kb.db"
+
+
+def shipped_corpus() -> Path:
+    """The corpus/ folder beside the packages (an editable or source install)."""
+    return Path(__file__).resolve().parent.parent / "corpus"
+
+
+class Settings(BaseSettings):
+    """Configuration; documented in README.md (a test checks every field is)."""
+
+    model_config = SettingsConfigDict(env_prefix="KB_", extra="ignore")
+
+    db: Path | None = Field(default=None, description="SQLite store; default: the user data dir")
+    max_file_bytes: int = Field(default=5_000_000, description="largest file accepted for ingest")
+    corpus: Path = Field(default_factory=shipped_corpus, description="folder the default store is built from")
+
+    @property
+    def db_path(self) -> Path:
+        return self.db if self.db is not None else default_db_path()
+
+    @property
+    def uses_default_store(self) -> bool:
+        return self.db is None

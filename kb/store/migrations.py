@@ -1,0 +1,103 @@
+"""Numbered schema migrations; the only way the schema changes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlite_utils import Database
+
+
+def m001_create_tables(db: Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE documents (
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            title TEXT NOT NULL,
+            project TEXT,
+            department TEXT,
+            use_case TEXT,
+            phase_reached TEXT,
+            outcome TEXT,
+            source TEXT NOT NULL,
+            source_key TEXT NOT NULL,
+            format TEXT NOT NULL,
+            encoding TEXT NOT NULL,
+            content_hash TEXT NOT NULL UNIQUE,
+            version INTEGER NOT NULL DEFAULT 1,
+            superseded_by TEXT,
+            ingested_at TEXT NOT NULL,
+            start_date TEXT,
+            end_date TEXT,
+            summary TEXT,
+            body TEXT NOT NULL,
+            text TEXT NOT NULL,
+            fields TEXT NOT NULL,
+            warnings TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_documents_source_key ON documents(source_key)")
+    db.execute(
+        """
+        CREATE TABLE units (
+            id TEXT PRIMARY KEY,
+            document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            ord INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            category TEXT,
+            section TEXT NOT NULL,
+            line_start INTEGER NOT NULL,
+            line_end INTEGER NOT NULL,
+            text TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_units_document ON units(document_id)")
+    db.execute(
+        """
+        CREATE TABLE pattern_tags (
+            document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            unit_id TEXT REFERENCES units(id) ON DELETE CASCADE,
+            pattern TEXT NOT NULL,
+            evidence TEXT NOT NULL,
+            cue TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_tags_document ON pattern_tags(document_id)")
+    db.execute("CREATE INDEX idx_tags_unit ON pattern_tags(unit_id)")
+    db.execute(
+        """
+        CREATE TABLE facets (
+            document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            facet TEXT NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (document_id, facet, value)
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_facets_value ON facets(facet, value)")
+    db["units"].enable_fts(["text", "section"], create_triggers=True, tokenize="porter")
+    db["documents"].enable_fts(["title", "summary", "body"], create_triggers=True, tokenize="porter")
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [m001_create_tables]
+
+
+def apply(db: Database) -> list[str]:
+    """Apply every migration not yet recorded; returns the names applied."""
+    db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    done = {row["name"] for row in db.query("SELECT name FROM _migrations")}
+    applied = []
+    for migration in MIGRATIONS:
+        if migration.__name__ in done:
+            continue
+        migration(db)
+        db.execute(
+            "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
+            [migration.__name__, datetime.now(UTC).isoformat(timespec="seconds")],
+        )
+        applied.append(migration.__name__)
+    return applied

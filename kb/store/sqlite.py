@@ -1,0 +1,186 @@
+"""The SQLite store, through sqlite-utils; one document is written in one transaction."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from kb.store import migrations
+
+FACETS = ("kind", "phase", "outcome", "department", "technique", "pattern")
+_JSON_COLUMNS = ("fields", "warnings")
+
+
+def _decode(row: dict[str, Any]) -> dict[str, Any]:
+    for column in _JSON_COLUMNS:
+        if column in row and isinstance(row[column], str):
+            row[column] = json.loads(row[column])
+    return row
+
+
+class SqliteStore:
+    """Records in a SQLite file; FTS5 tables are kept in step by triggers."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        if str(path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA busy_timeout = 5000")
+        if str(path) != ":memory:":
+            conn.execute("PRAGMA journal_mode = WAL")
+        self.db = Database(conn)
+        self.conn = conn
+        migrations.apply(self.db)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All or nothing: an exception, even KeyboardInterrupt, rolls everything back."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # --- writes ------------------------------------------------------------------------
+    def insert_document(
+        self,
+        document: dict[str, Any],
+        units: list[dict[str, Any]],
+        tags: list[dict[str, Any]],
+        facets: list[tuple[str, str]],
+        *,
+        supersedes: str | None = None,
+    ) -> None:
+        row = {k: (json.dumps(v) if k in _JSON_COLUMNS else v) for k, v in document.items()}
+        with self.transaction():
+            self._insert("documents", row)
+            for unit in units:
+                self._insert("units", unit)
+            for tag in tags:
+                self._insert("pattern_tags", tag)
+            for facet, value in sorted(set(facets)):
+                self._insert("facets", {"document_id": document["id"], "facet": facet, "value": value})
+            if supersedes:
+                self.conn.execute(
+                    "UPDATE documents SET superseded_by = ? WHERE id = ?", [document["id"], supersedes]
+                )
+
+    def _insert(self, table: str, row: dict[str, Any]) -> None:
+        columns = ", ".join(f"[{c}]" for c in row)
+        marks = ", ".join("?" for _ in row)
+        self.conn.execute(f"INSERT INTO [{table}] ({columns}) VALUES ({marks})", list(row.values()))
+
+    def delete_document(self, document_id: str) -> bool:
+        with self.transaction():
+            cursor = self.conn.execute("DELETE FROM documents WHERE id = ?", [document_id])
+            self.conn.execute(
+                "UPDATE documents SET superseded_by = NULL WHERE superseded_by = ?", [document_id]
+            )
+        return cursor.rowcount > 0
+
+    # --- reads -------------------------------------------------------------------------
+    def find_by_hash(self, content_hash: str) -> dict[str, Any] | None:
+        rows = list(self.db.query("SELECT * FROM documents WHERE content_hash = ?", [content_hash]))
+        return _decode(rows[0]) if rows else None
+
+    def current_version_at(self, source_key: str) -> dict[str, Any] | None:
+        rows = list(
+            self.db.query(
+                "SELECT * FROM documents WHERE source_key = ? AND superseded_by IS NULL "
+                "ORDER BY version DESC LIMIT 1",
+                [source_key],
+            )
+        )
+        return _decode(rows[0]) if rows else None
+
+    def get_document(self, document_id: str) -> dict[str, Any] | None:
+        rows = list(self.db.query("SELECT * FROM documents WHERE id = ?", [document_id]))
+        if not rows:  # allow a unique prefix, as with git hashes
+            rows = list(
+                self.db.query("SELECT * FROM documents WHERE id LIKE ? LIMIT 2", [document_id + "%"])
+            )
+            if len(rows) != 1:
+                return None
+        return _decode(rows[0])
+
+    def units_of(self, document_id: str) -> list[dict[str, Any]]:
+        return list(self.db.query("SELECT * FROM units WHERE document_id = ? ORDER BY ord", [document_id]))
+
+    def tags_of(self, document_id: str) -> list[dict[str, Any]]:
+        return list(
+            self.db.query(
+                "SELECT unit_id, pattern, evidence, cue FROM pattern_tags WHERE document_id = ?",
+                [document_id],
+            )
+        )
+
+    def _where(self, filters: dict[str, list[str]], include_superseded: bool) -> tuple[str, list[Any]]:
+        clauses, params = [], []
+        if not include_superseded:
+            clauses.append("d.superseded_by IS NULL")
+        for facet, values in filters.items():
+            if not values:
+                continue
+            marks = ", ".join("?" for _ in values)
+            clauses.append(
+                f"EXISTS (SELECT 1 FROM facets f WHERE f.document_id = d.id AND f.facet = ? "
+                f"AND f.value IN ({marks}))"
+            )
+            params += [facet, *values]
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+    def list_documents(
+        self, *, filters: dict[str, list[str]], include_superseded: bool = False, limit: int | None = None
+    ) -> list[dict[str, Any]]:
+        where, params = self._where(filters, include_superseded)
+        sql = (
+            "SELECT d.id, d.kind, d.title, d.project, d.department, d.phase_reached, d.outcome, d.source, "
+            "d.version, d.superseded_by, d.ingested_at, "
+            "(SELECT group_concat(value, ',') FROM facets f WHERE f.document_id = d.id AND f.facet = 'pattern') "
+            "AS patterns, "
+            "(SELECT group_concat(value, ',') FROM facets f WHERE f.document_id = d.id AND f.facet = 'technique') "
+            f"AS techniques FROM documents d{where} ORDER BY d.title"
+        )
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        rows = list(self.db.query(sql, params))
+        for row in rows:
+            row["patterns"] = sorted(row["patterns"].split(",")) if row["patterns"] else []
+            row["techniques"] = sorted(row["techniques"].split(",")) if row["techniques"] else []
+        return rows
+
+    def facet_counts(self, *, include_superseded: bool = False) -> dict[str, dict[str, int]]:
+        where = "" if include_superseded else " WHERE d.superseded_by IS NULL"
+        out: dict[str, dict[str, int]] = {facet: {} for facet in FACETS}
+        for row in self.db.query(
+            "SELECT f.facet, f.value, count(*) AS n FROM facets f JOIN documents d ON d.id = f.document_id"
+            f"{where} GROUP BY f.facet, f.value ORDER BY n DESC, f.value"
+        ):
+            out.setdefault(row["facet"], {})[row["value"]] = row["n"]
+        return out
+
+    def facet_values(self, facet: str) -> list[str]:
+        return [
+            r["value"]
+            for r in self.db.query("SELECT DISTINCT value FROM facets WHERE facet = ? ORDER BY value", [facet])
+        ]
+
+    def iter_documents(self) -> Iterator[dict[str, Any]]:
+        for row in self.db.query("SELECT * FROM documents ORDER BY ingested_at, id"):
+            yield _decode(row)
+
+    def count(self, table: str) -> int:
+        return int(self.db.execute(f"SELECT count(*) FROM [{table}]").fetchone()[0])
