@@ -81,6 +81,8 @@ class _Extractor:
                     own = heading_category(parent)
                     if own != "other":
                         break
+            if own in ("other", "lesson", "root_cause") and section.level == 1 and section is outline.sections[0]:
+                own = "context"  # the text right under the document's title introduces it
             self.categories.append((section, own))
 
     def set_scalar(self, name: str, value: Any, source: Source) -> None:
@@ -286,6 +288,7 @@ class _Extractor:
         self.set_scalar("project", title, Source("(title)", 0, 0, "inferred"))
         self._summary()
         self._normalise("department", DEPARTMENTS)
+        self._infer_department(title)
         self._techniques()
         self._phase_and_outcome()
         self._dates()
@@ -315,14 +318,29 @@ class _Extractor:
             entry["raw"] = raw
             entry["value"] = match_table(raw, table) or slug(raw)
 
+    def _infer_department(self, title: str) -> None:
+        if "department" in self.fields:
+            return
+        probe = [(title, Source("(title)", 0, 0, "inferred"))]
+        for section, _ in self.categories[:3]:
+            for block in section.blocks[:4]:
+                probe.append((block.text, _source(section, block, "inferred")))
+        for text, src in probe:
+            found = match_table(text, DEPARTMENTS)
+            if found and found != "it-operations":  # "IT" is named in passing too often to infer from
+                self.fields["department"] = {"value": found, "raw": text[:200], "source": src.as_dict()}
+                return
+
     def _techniques(self) -> None:
         entry = self.fields.get("technique")
         if entry:
             raw = entry["value"] if isinstance(entry["value"], str) else ", ".join(map(str, entry["value"]))
             found = [name for name, rx in TECHNIQUES.items() if re.search(rx, raw.lower())]
             entry["raw"] = raw
-            entry["value"] = found or [slug(raw)]
-            return
+            if found:
+                entry["value"] = found
+                return
+            del self.fields["technique"]
         text = self._whole_text().lower()
         counts = {name: len(re.findall(rx, text)) for name, rx in TECHNIQUES.items()}
         found = [n for n, c in sorted(counts.items(), key=lambda kv: -kv[1]) if c >= 2][:2]
@@ -349,7 +367,8 @@ class _Extractor:
 
     def _infer_outcome(self) -> None:
         for section, category in self.categories:
-            if category not in ("summary", "impact", "metadata", "other") and section is not self.outline.sections[0]:
+            if category not in ("summary", "impact", "metadata", "other", "context") \
+                    and section is not self.outline.sections[0]:
                 continue
             for block in section.blocks:
                 for sentence in f.sentences(block.text):
@@ -360,10 +379,12 @@ class _Extractor:
                         self.set_scalar("outcome", "in-production", _source(section, block, "inferred"))
                     elif re.search(r"pilot (was )?(stopped|ended|cancel|fail)|fail\w* (in|during) (the )?pilot", low):
                         self.set_scalar("outcome", "failed-in-pilot", _source(section, block, "inferred"))
-                    elif re.search(r"\b(stalled|reassigned|shelved|abandoned)\b", low):
+                    elif re.search(r"\b(stalled|shelved|abandoned|parked)\b", low):
                         self.set_scalar("outcome", "stalled", _source(section, block, "inferred"))
-                    elif re.search(r"(leadership|steering committee|board).{0,40}(declin|reject|not approv)", low):
+                    elif re.search(r"(leadership|committee|board|cfo|ceo|executive).{0,40}(declin|reject|not approv|said no)", low):
                         self.set_scalar("outcome", "rejected-by-leadership", _source(section, block, "inferred"))
+                    elif re.search(r"\b(was|were|been) (cancelled|canceled|terminated|discontinued)", low):
+                        self.set_scalar("outcome", "cancelled", _source(section, block, "inferred"))
                     if "outcome" in self.fields:
                         return
 
@@ -374,6 +395,19 @@ class _Extractor:
         )
         if guess:
             self.set_scalar("phase_reached", guess, Source("(outcome)", 0, 0, "inferred"))
+            return
+        rules = [
+            ("production", r"(went|is|are|been) live|in production (since|for|at)|rolled out to|production rollout"),
+            ("pilot", r"(the|a|our) pilot (ran|started|began|with|at|in|phase)|during the pilot|pilot users"),
+            ("poc", r"never left the poc|(stopped|ended|parked|cancelled) (at|after) gate|(the|a|our) poc (ran|phase)"
+                    r"|proof[- ]of[- ]concept"),
+        ]
+        for name, rx in rules:
+            for section, _ in self.categories:
+                for block in section.blocks:
+                    if re.search(rx, block.text, re.I):
+                        self.set_scalar("phase_reached", name, _source(section, block, "inferred"))
+                        return
 
     def _dates(self) -> None:
         found: list[tuple[str, Source]] = []

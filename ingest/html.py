@@ -53,7 +53,8 @@ def parse_html(text: str) -> Outline:
             if tag.find("th") and not tag.find("td"):
                 header = cells
                 continue
-            names = header if len(header) == len(cells) else [f"col{i + 1}" for i in range(len(cells))]
+            usable = len(header) == len(cells) and all(header) and len(set(header)) == len(header)
+            names = header if usable else [f"col{i + 1}" for i in range(len(cells))]
             mapping = dict(zip(names, cells, strict=True))
             row = " | ".join(f"{k}: {v}" if not k.startswith("col") else v for k, v in mapping.items() if v)
             if row:

@@ -117,7 +117,8 @@ def _table_blocks(node: SyntaxTreeNode, offset: int) -> list[Block]:
                 header = cells
                 continue
             start, end = _lines(row, offset)
-            names = header if len(header) == len(cells) else [f"col{i + 1}" for i in range(len(cells))]
+            usable = len(header) == len(cells) and all(header) and len(set(header)) == len(header)
+            names = header if usable else [f"col{i + 1}" for i in range(len(cells))]
             mapping = dict(zip(names, cells, strict=True))
             text = " | ".join(f"{k}: {v}" if k and not k.startswith("col") else v for k, v in mapping.items() if v)
             out.append(Block("row", text, start, end, cells=mapping))

@@ -14,24 +14,30 @@ HEADING_CATEGORIES: list[tuple[str, str]] = [
     ("prompt", r"\bprompts?\b|system message|instructions? to the model"),
     ("config", r"config|settings|parameters|hyper-?parameters|model (card|setup|details)|infrastructure"),
     ("risk", r"risks?|known (issues|problems|limitations)|watch out|gotchas|caveats|open (questions|issues)"
-     r"|pitfalls|things to watch"),
+     r"|pitfalls|things to watch|open points|unresolved"),
     ("root_cause", r"root\s*causes?|what went wrong|contributing|why (it|we|the|this)\b.*(fail|stop|stall|die)"
      r"|causes?$|failure (analysis|modes?)|what didn.?t work|problems?$|issues?$|challenges|trigger"
-     r"|why we stopped|what broke|obstacles|barriers|mistakes"),
+     r"|why we stopped|what broke|obstacles|barriers|mistakes|nearly went wrong|why it was (rejected|stopped|cancel)"
+     r"|what (did not|didn.t) go well|where it went wrong"),
     ("lesson", r"lessons?|learn|takeaways?|insights?|what we.?d do differently|do differently|reflections?"
-     r"|what went well|retrospective|hindsight|advice for|if we started again|key points"),
+     r"|what went well|retrospective|hindsight|advice for|if we started again|key points|what worked"
+     r"|what we did right|what (we|i) would (keep|repeat)"),
     ("recommendation", r"recommend|action items?|follow[- ]?ups?|next steps?|to[- ]?do|remediation|counter-?measures"
-     r"|corrective|improvements?|for the (new owner|next team)|actions?$|proposals?|way forward"),
-    ("decision", r"decisions?|rationale|why we did|design choices?|trade-?offs?|choices"),
+     r"|corrective|improvements?|for the (new owner|next team)|actions?$|proposals?|way forward"
+     r"|what (i|we).?d suggest|what (i|we) would (do|suggest)|suggestions?"),
+    ("decision", r"decisions?|decided|rationale|why we did|design choices?|trade-?offs?|choices"),
     ("constraint", r"constraints?|limitations?|blockers?|requirements|security|compliance|regulat|privacy"
      r"|data quality|cost|integration|operations?$|legal"),
-    ("owners", r"owners?|ownership|stakeholders|team$|people|roles?|contacts?|raci|who.?s who|responsib"),
+    ("owners", r"owners?|ownership|stakeholders|team$|people|roles?|contacts?|raci|who.?s who|responsib"
+     r"|who was involved"),
     ("summary", r"summary|tl;?\s*dr|overview|abstract|at a glance|synopsis|in brief|executive"),
-    ("impact", r"impact|results?|outcomes?|findings|evaluation|performance|what happened|status"),
+    ("impact", r"impact|results?|outcomes?|findings|evaluation|performance|what happened|status"
+     r"|where (we are|it stands)|how far it got|what we measured|numbers"),
     ("timeline", r"timeline|chronology|sequence of events|history|schedule|milestones|dates"),
     ("metadata", r"metadata|details|facts|document (info|control)|stats|properties|fact sheet"),
     ("context", r"background|context|introduction|problem|scope|use case|approach|solution|what we built"
-     r"|architecture|data|system|design|method|description|purpose|motivation|the poc|the pilot"),
+     r"|architecture|data|system|design|method|description|purpose|motivation|the poc|the pilot"
+     r"|what (it is|was built|the tool does|\w+ was)|setup|model|files|how it ran|why \w+ exists"),
 ]
 _COMPILED = [(name, re.compile(rx)) for name, rx in HEADING_CATEGORIES]
 
@@ -65,9 +71,10 @@ def normalise_heading(heading: str) -> str:
     """Lower-case, without numbering, footnote marks, bracketed asides or trailing punctuation."""
     text = heading.lower().strip()
     text = re.sub(r"^(\d+(\.\d+)*\.?|[ivx]+\.|[a-z]\))\s+", "", text)
-    text = re.sub(r"\s*[\(\[][^)\]]*[\)\]]\s*$", "", text)  # "Timeline (all times CET)"
-    text = _TRAILING.sub("", text).strip()
-    text = re.sub(r"[:.\s*_#]+$", "", text)
+    for _ in range(3):  # "Root causes[3]:", "Timeline (all times CET)", "Lessons learned 2"
+        text = re.sub(r"[:.\s*_#]+$", "", text)
+        text = re.sub(r"\s*[\(\[][^)\]]*[\)\]]\s*$", "", text)
+        text = _TRAILING.sub("", text).strip()
     return re.sub(r"\s+", " ", text)
 
 
@@ -153,7 +160,7 @@ OUTCOME_WORDS = [
     ("rejected-by-leadership", r"reject|leadership|not approved|declined|steering|funding (was )?denied|board"),
     ("failed-in-pilot", r"fail\w* in (the )?pilot|pilot (failed|ended|stopped|was stopped|cancel)|after (the )?pilot"),
     ("stopped-at-gate", r"stopped at gate|gate ?[012].{0,20}(no[- ]go|stop|cancel|kill)|no[- ]go"),
-    ("stalled", r"stall|reassign|abandon|dormant|shelved|paused|on hold|orphan|left the company|drift"),
+    ("stalled", r"stall|reassign|abandon|dormant|shelved|paused|parked|on hold|orphan|left the company|drift"),
     ("in-production", r"in production|production|live|rolled out|deployed|operational|success"),
     ("cancelled", r"cancel|terminat|killed|discontinu|stopped|ended|closed"),
     ("ongoing", r"ongoing|in progress|active|handed over|handover|running|continu"),
