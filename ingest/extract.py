@@ -39,6 +39,9 @@ _CONSTRAINT_CATEGORIES = [
 ]
 
 
+_NARRATIVE = ("root_cause", "lesson", "recommendation", "risk", "decision")
+
+
 def _source(section: Section, block: Block | None, via: str = "text") -> Source:
     if block is None:
         return Source(section.path_text, section.line_start, section.line_start, via)
@@ -76,11 +79,14 @@ class _Extractor:
         self.categories: list[tuple[Section, str]] = []
         for section in outline.sections:
             own = heading_category(section.heading)
-            if own == "other":  # a sub-heading like "Vendor API" under "Root causes" inherits it
-                for parent in reversed(section.path[:-1]):
-                    own = heading_category(parent)
-                    if own != "other":
-                        break
+            # a sub-heading like "Vendor API" or "Integration" under "Root causes" takes the parent's kind
+            for parent in reversed(section.path[:-1]):
+                parent_category = heading_category(parent)
+                if parent_category == "other":
+                    continue
+                if own == "other" or (own in ("constraint", "context") and parent_category in _NARRATIVE):
+                    own = parent_category
+                break
             if own in ("other", "lesson", "root_cause") and section.level == 1 and section is outline.sections[0]:
                 own = "context"  # the text right under the document's title introduces it
             self.categories.append((section, own))
