@@ -17,10 +17,20 @@ from ingest.text import parse_text
 from kb.records import ParsedDocument
 
 SUFFIXES = {
-    ".md": "markdown", ".markdown": "markdown", ".mdx": "markdown", ".mkd": "markdown",
-    ".txt": "text", ".text": "text", ".log": "text",
-    ".html": "html", ".htm": "html", ".xhtml": "html",
-    ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".mdx": "markdown",
+    ".mkd": "markdown",
+    ".txt": "text",
+    ".text": "text",
+    ".log": "text",
+    ".html": "html",
+    ".htm": "html",
+    ".xhtml": "html",
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".csv": "csv",
 }
 FORMATS = ("markdown", "text", "html", "json", "jsonl", "csv")
 BULK_FORMATS = ("json", "jsonl", "csv")
@@ -72,8 +82,11 @@ def parse_document(
         for record in records(decoded.text, fmt=fmt, source=source, mapping=mapping):
             outline = parse_markdown(record.markdown)
             doc = extract(
-                outline, source=f"{source}#{record.locator}", fmt=f"{fmt}-record",
-                encoding=decoded.encoding, content_hash=content_hash(record.markdown),
+                outline,
+                source=f"{source}#{record.locator}",
+                fmt=f"{fmt}-record",
+                encoding=decoded.encoding,
+                content_hash=content_hash(record.markdown),
             )
             docs.append(doc)
         if not docs:
@@ -81,7 +94,10 @@ def parse_document(
         return docs
     outline = _outline(decoded.text, fmt)
     doc = extract(
-        outline, source=source, fmt=fmt, encoding=decoded.encoding,
+        outline,
+        source=source,
+        fmt=fmt,
+        encoding=decoded.encoding,
         content_hash=content_hash(decoded.text),
     )
     if not doc.units:

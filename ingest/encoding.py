@@ -34,12 +34,16 @@ def decode(data: bytes, *, source: str) -> Decoded:
     if not data.strip():
         raise IngestError(source, "the file is empty")
     if data.startswith(codecs.BOM_UTF8):
-        return Decoded(normalise_newlines(data[len(codecs.BOM_UTF8) :].decode("utf-8")), "utf-8-sig")
+        return Decoded(
+            normalise_newlines(data[len(codecs.BOM_UTF8) :].decode("utf-8")), "utf-8-sig"
+        )
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return Decoded(normalise_newlines(data.decode("utf-16")), "utf-16")
         except UnicodeDecodeError as exc:
-            raise IngestError(source, f"UTF-16 byte order mark but undecodable bytes ({exc})") from exc
+            raise IngestError(
+                source, f"UTF-16 byte order mark but undecodable bytes ({exc})"
+            ) from exc
     if _looks_binary(data):
         raise IngestError(source, "binary content (NUL or control bytes), not a text document")
     try:

@@ -22,20 +22,40 @@ from ingest.vocabulary import (
 )
 from kb.records import ParsedDocument, Source, Unit
 
-_KEY_LINE = re.compile(r"^\s*[*_]*([A-Za-z][A-Za-z /&()_-]{0,30}?)[*_]*\s*[:：]\s*[*_]*\s*(.+?)\s*$")
+_KEY_LINE = re.compile(
+    r"^\s*[*_]*([A-Za-z][A-Za-z /&()_-]{0,30}?)[*_]*\s*[:：]\s*[*_]*\s*(.+?)\s*$"
+)
 _CONSTRAINT_CATEGORIES = [
-    ("security", r"secur|ciso|infosec|penetration|pen test|encrypt|access control|\bpii\b|privacy|"
-     r"data protection|cloud api|vendor api|threat|leak|sso|identity"),
-    ("regulatory", r"regulat|complian|gdpr|hipaa|ai act|works council|residency|legal|audit|fda|"
-     r"consent|retention|licen[cs]e terms|sox\b|eu\b"),
-    ("data_quality", r"data quality|missing (values|fields)|messy|duplicate|label|scan|handwrit|"
-     r"inconsisten|encoding|curated|clean(ed)? (data|sample)|synthetic|noisy|outdated|stale|sample data"),
-    ("cost", r"cost|budget|licen[cs]e fee|per (request|call|token|user|month)|tokens?\b|spend|€|\$|"
-     r"gpu|price|invoice from|expensive"),
-    ("integration", r"integrat|\bapi\b|\berp\b|\bsap\b|\bcrm\b|salesforce|servicenow|interface|legacy|"
-     r"connector|middleware|workflow tool|mainframe|export"),
-    ("operations", r"operat|support|on-?call|monitor|maintenan|training|run(ning)? it|\bsla\b|"
-     r"helpdesk|retrain|drift|staffing|adoption"),
+    (
+        "security",
+        r"secur|ciso|infosec|penetration|pen test|encrypt|access control|\bpii\b|privacy|"
+        r"data protection|cloud api|vendor api|threat|leak|sso|identity",
+    ),
+    (
+        "regulatory",
+        r"regulat|complian|gdpr|hipaa|ai act|works council|residency|legal|audit|fda|"
+        r"consent|retention|licen[cs]e terms|sox\b|eu\b",
+    ),
+    (
+        "data_quality",
+        r"data quality|missing (values|fields)|messy|duplicate|label|scan|handwrit|"
+        r"inconsisten|encoding|curated|clean(ed)? (data|sample)|synthetic|noisy|outdated|stale|sample data",
+    ),
+    (
+        "cost",
+        r"cost|budget|licen[cs]e fee|per (request|call|token|user|month)|tokens?\b|spend|€|\$|"
+        r"gpu|price|invoice from|expensive",
+    ),
+    (
+        "integration",
+        r"integrat|\bapi\b|\berp\b|\bsap\b|\bcrm\b|salesforce|servicenow|interface|legacy|"
+        r"connector|middleware|workflow tool|mainframe|export",
+    ),
+    (
+        "operations",
+        r"operat|support|on-?call|monitor|maintenan|training|run(ning)? it|\bsla\b|"
+        r"helpdesk|retrain|drift|staffing|adoption",
+    ),
 ]
 
 
@@ -84,10 +104,16 @@ class _Extractor:
                 parent_category = heading_category(parent)
                 if parent_category == "other":
                     continue
-                if own == "other" or (own in ("constraint", "context") and parent_category in _NARRATIVE):
+                if own == "other" or (
+                    own in ("constraint", "context") and parent_category in _NARRATIVE
+                ):
                     own = parent_category
                 break
-            if own in ("other", "lesson", "root_cause") and section.level == 1 and section is outline.sections[0]:
+            if (
+                own in ("other", "lesson", "root_cause")
+                and section.level == 1
+                and section is outline.sections[0]
+            ):
                 own = "context"  # the text right under the document's title introduces it
             self.categories.append((section, own))
 
@@ -169,8 +195,12 @@ class _Extractor:
                     for text in self._items(block):
                         stated = not f.NEGATION.search(text)
                         self.fields.setdefault("exit_criteria", []).append(
-                            {"text": text, "stated": stated, "threshold": f.threshold(text),
-                             "source": src.as_dict()}
+                            {
+                                "text": text,
+                                "stated": stated,
+                                "threshold": f.threshold(text),
+                                "source": src.as_dict(),
+                            }
                         )
                 elif category == "owners" and block.type in ("item", "row", "paragraph"):
                     if block.type == "row" and block.cells:
@@ -190,7 +220,11 @@ class _Extractor:
 
     def _owners_line(self, text: str, src: Source) -> None:
         low = text.lower()
-        target = "owners" if re.search(r"owner|lead|accountable|responsible|manager", low) else "stakeholders"
+        target = (
+            "owners"
+            if re.search(r"owner|lead|accountable|responsible|manager", low)
+            else "stakeholders"
+        )
         match = _KEY_LINE.match(text)
         if match and KEY_TO_FIELD.get(match.group(1).strip().lower()) in ("owners", "stakeholders"):
             self._key_value(match.group(1), match.group(2), src)
@@ -222,20 +256,26 @@ class _Extractor:
             elif kpi["metric"] is None:
                 kpi["metric"] = value
         if kpi["metric"]:
-            self.fields.setdefault("kpis", []).append({**kpi, "source": {**src.as_dict(), "via": "table"}})
+            self.fields.setdefault("kpis", []).append(
+                {**kpi, "source": {**src.as_dict(), "via": "table"}}
+            )
 
     def _kpi_from_text(self, text: str, src: Source) -> None:
         metric = re.split(r"[:—–(]|\btarget\b|\bfrom\b", text, maxsplit=1)[0].strip(" -*")
         target = re.search(r"target(?:ed)?\s*(?:of|:)?\s*([^,;.)]+)", text, re.I)
-        achieved = re.search(r"(?:achieved|actual|reached|measured|got|result)\s*(?:was|:)?\s*([^,;.)]+)", text, re.I)
-        self.fields.setdefault("kpis", []).append({
-            "metric": metric[:120] or text[:120],
-            "target": target.group(1).strip() if target else f.threshold(text),
-            "achieved": achieved.group(1).strip() if achieved else None,
-            "baseline": None,
-            "text": text,
-            "source": src.as_dict(),
-        })
+        achieved = re.search(
+            r"(?:achieved|actual|reached|measured|got|result)\s*(?:was|:)?\s*([^,;.)]+)", text, re.I
+        )
+        self.fields.setdefault("kpis", []).append(
+            {
+                "metric": metric[:120] or text[:120],
+                "target": target.group(1).strip() if target else f.threshold(text),
+                "achieved": achieved.group(1).strip() if achieved else None,
+                "baseline": None,
+                "text": text,
+                "source": src.as_dict(),
+            }
+        )
 
     def _gates(self, block: Block, src: Source) -> None:
         for sentence in self._items(block) if block.type == "paragraph" else [block.text]:
@@ -253,11 +293,18 @@ class _Extractor:
 
     def _exit_mentions(self, block: Block, src: Source) -> None:
         for sentence in f.sentences(block.text):
-            if re.search(r"exit criteri|stop criteri|kill criteri|(cancel|stop|end) (the )?(poc|pilot|project) if",
-                         sentence, re.I):
+            if re.search(
+                r"exit criteri|stop criteri|kill criteri|(cancel|stop|end) (the )?(poc|pilot|project) if",
+                sentence,
+                re.I,
+            ):
                 self.fields.setdefault("exit_criteria", []).append(
-                    {"text": sentence, "stated": not f.NEGATION.search(sentence),
-                     "threshold": f.threshold(sentence), "source": src.as_dict()}
+                    {
+                        "text": sentence,
+                        "stated": not f.NEGATION.search(sentence),
+                        "threshold": f.threshold(sentence),
+                        "source": src.as_dict(),
+                    }
                 )
 
     # --- units -----------------------------------------------------------------------------
@@ -268,15 +315,30 @@ class _Extractor:
             for block in section.blocks:
                 unit_kind = _code_kind(block, kind) if block.type == "code" else kind
                 text = block.text
-                if block.type == "paragraph" and section.level >= 3 and kind in (
-                    "root_cause", "lesson", "recommendation", "constraint", "risk", "decision"
-                ) and len(section.blocks) <= 3:
-                    text = f"{sub}: {text}" if sub and not text.lower().startswith(sub.lower()) else text
+                if (
+                    block.type == "paragraph"
+                    and section.level >= 3
+                    and kind
+                    in ("root_cause", "lesson", "recommendation", "constraint", "risk", "decision")
+                    and len(section.blocks) <= 3
+                ):
+                    text = (
+                        f"{sub}: {text}"
+                        if sub and not text.lower().startswith(sub.lower())
+                        else text
+                    )
                 category_name = None
                 if unit_kind in ("constraint", "root_cause", "risk"):
                     category_name = constraint_category(f"{sub} {text}")
                 self.units.append(
-                    Unit(unit_kind, text, section.path_text, block.line_start, block.line_end, category_name)
+                    Unit(
+                        unit_kind,
+                        text,
+                        section.path_text,
+                        block.line_start,
+                        block.line_end,
+                        category_name,
+                    )
                 )
 
     # --- document facts --------------------------------------------------------------------
@@ -285,7 +347,11 @@ class _Extractor:
         title = self.fields.get("title", {}).get("value") or self.outline.title
         if title and first_section and "title" not in self.fields:
             heading = next((s for s in self.outline.sections if s.heading == title), first_section)
-            self.set_scalar("title", title, Source(heading.path_text, heading.line_start, heading.line_start, "heading"))
+            self.set_scalar(
+                "title",
+                title,
+                Source(heading.path_text, heading.line_start, heading.line_start, "heading"),
+            )
         if not title:
             title = PurePath(filename).stem.replace("_", " ").replace("-", " ").strip() or filename
             self.set_scalar("title", title, Source("(file name)", 0, 0, "filename"))
@@ -305,12 +371,18 @@ class _Extractor:
         for section, category in self.categories:
             if category == "summary":
                 for block in section.blocks:
-                    if block.type in ("paragraph", "item", "html") and not _KEY_LINE.match(block.text):
+                    if block.type in ("paragraph", "item", "html") and not _KEY_LINE.match(
+                        block.text
+                    ):
                         self.set_scalar("summary", block.text, _source(section, block))
                         return
         for section, _ in self.categories:
             for block in section.blocks:
-                if block.type == "paragraph" and len(block.text) > 60 and not _KEY_LINE.match(block.text):
+                if (
+                    block.type == "paragraph"
+                    and len(block.text) > 60
+                    and not _KEY_LINE.match(block.text)
+                ):
                     self.set_scalar("summary", block.text, _source(section, block, "inferred"))
                     return
 
@@ -320,7 +392,11 @@ class _Extractor:
     def _normalise(self, name: str, table: dict[str, str]) -> None:
         entry = self.fields.get(name)
         if entry:
-            raw = entry["value"] if isinstance(entry["value"], str) else " ".join(map(str, entry["value"]))
+            raw = (
+                entry["value"]
+                if isinstance(entry["value"], str)
+                else " ".join(map(str, entry["value"]))
+            )
             entry["raw"] = raw
             entry["value"] = match_table(raw, table) or slug(raw)
 
@@ -333,14 +409,24 @@ class _Extractor:
                 probe.append((block.text, _source(section, block, "inferred")))
         for text, src in probe:
             found = match_table(text, DEPARTMENTS)
-            if found and found != "it-operations":  # "IT" is named in passing too often to infer from
-                self.fields["department"] = {"value": found, "raw": text[:200], "source": src.as_dict()}
+            if (
+                found and found != "it-operations"
+            ):  # "IT" is named in passing too often to infer from
+                self.fields["department"] = {
+                    "value": found,
+                    "raw": text[:200],
+                    "source": src.as_dict(),
+                }
                 return
 
     def _techniques(self) -> None:
         entry = self.fields.get("technique")
         if entry:
-            raw = entry["value"] if isinstance(entry["value"], str) else ", ".join(map(str, entry["value"]))
+            raw = (
+                entry["value"]
+                if isinstance(entry["value"], str)
+                else ", ".join(map(str, entry["value"]))
+            )
             found = [name for name, rx in TECHNIQUES.items() if re.search(rx, raw.lower())]
             entry["raw"] = raw
             if found:
@@ -373,40 +459,74 @@ class _Extractor:
 
     def _infer_outcome(self) -> None:
         for section, category in self.categories:
-            if category not in ("summary", "impact", "metadata", "other", "context") \
-                    and section is not self.outline.sections[0]:
+            if (
+                category not in ("summary", "impact", "metadata", "other", "context")
+                and section is not self.outline.sections[0]
+            ):
                 continue
             for block in section.blocks:
                 for sentence in f.sentences(block.text):
                     low = sentence.lower()
-                    if re.search(r"stopped at gate|no[- ]go at gate|gate ?[012] (decision )?(was )?(a )?no[- ]go", low):
-                        self.set_scalar("outcome", "stopped-at-gate", _source(section, block, "inferred"))
-                    elif re.search(r"(is|went|has been|now) (live|in production)|rolled out to", low):
-                        self.set_scalar("outcome", "in-production", _source(section, block, "inferred"))
-                    elif re.search(r"pilot (was )?(stopped|ended|cancel|fail)|fail\w* (in|during) (the )?pilot", low):
-                        self.set_scalar("outcome", "failed-in-pilot", _source(section, block, "inferred"))
+                    if re.search(
+                        r"stopped at gate|no[- ]go at gate|gate ?[012] (decision )?(was )?(a )?no[- ]go",
+                        low,
+                    ):
+                        self.set_scalar(
+                            "outcome", "stopped-at-gate", _source(section, block, "inferred")
+                        )
+                    elif re.search(
+                        r"(is|went|has been|now) (live|in production)|rolled out to", low
+                    ):
+                        self.set_scalar(
+                            "outcome", "in-production", _source(section, block, "inferred")
+                        )
+                    elif re.search(
+                        r"pilot (was )?(stopped|ended|cancel|fail)|fail\w* (in|during) (the )?pilot",
+                        low,
+                    ):
+                        self.set_scalar(
+                            "outcome", "failed-in-pilot", _source(section, block, "inferred")
+                        )
                     elif re.search(r"\b(stalled|shelved|abandoned|parked)\b", low):
                         self.set_scalar("outcome", "stalled", _source(section, block, "inferred"))
-                    elif re.search(r"(leadership|committee|board|cfo|ceo|executive).{0,40}(declin|reject|not approv|said no)", low):
-                        self.set_scalar("outcome", "rejected-by-leadership", _source(section, block, "inferred"))
-                    elif re.search(r"\b(was|were|been) (cancelled|canceled|terminated|discontinued)", low):
+                    elif re.search(
+                        r"(leadership|committee|board|cfo|ceo|executive).{0,40}(declin|reject|not approv|said no)",
+                        low,
+                    ):
+                        self.set_scalar(
+                            "outcome", "rejected-by-leadership", _source(section, block, "inferred")
+                        )
+                    elif re.search(
+                        r"\b(was|were|been) (cancelled|canceled|terminated|discontinued)", low
+                    ):
                         self.set_scalar("outcome", "cancelled", _source(section, block, "inferred"))
                     if "outcome" in self.fields:
                         return
 
     def _infer_phase(self) -> None:
         outcome = (self.fields.get("outcome") or {}).get("value")
-        guess = {"in-production": "production", "failed-in-pilot": "pilot", "stopped-at-gate": "poc"}.get(
-            str(outcome)
-        )
+        guess = {
+            "in-production": "production",
+            "failed-in-pilot": "pilot",
+            "stopped-at-gate": "poc",
+        }.get(str(outcome))
         if guess:
             self.set_scalar("phase_reached", guess, Source("(outcome)", 0, 0, "inferred"))
             return
         rules = [
-            ("production", r"(went|is|are|been) live|in production (since|for|at)|rolled out to|production rollout"),
-            ("pilot", r"(the|a|our) pilot (ran|started|began|with|at|in|phase)|during the pilot|pilot users"),
-            ("poc", r"never left the poc|(stopped|ended|parked|cancelled) (at|after) gate|(the|a|our) poc (ran|phase)"
-                    r"|proof[- ]of[- ]concept"),
+            (
+                "production",
+                r"(went|is|are|been) live|in production (since|for|at)|rolled out to|production rollout",
+            ),
+            (
+                "pilot",
+                r"(the|a|our) pilot (ran|started|began|with|at|in|phase)|during the pilot|pilot users",
+            ),
+            (
+                "poc",
+                r"never left the poc|(stopped|ended|parked|cancelled) (at|after) gate|(the|a|our) poc (ran|phase)"
+                r"|proof[- ]of[- ]concept",
+            ),
         ]
         for name, rx in rules:
             for section, _ in self.categories:
@@ -420,7 +540,9 @@ class _Extractor:
         for gate in self.fields.get("gates", []):
             if gate.get("date"):
                 s = gate["source"]
-                found.append((gate["date"], Source(s["section"], s["lines"][0], s["lines"][1], "inferred")))
+                found.append(
+                    (gate["date"], Source(s["section"], s["lines"][0], s["lines"][1], "inferred"))
+                )
         for section, category in self.categories:
             if category == "timeline":
                 for block in section.blocks:
@@ -436,13 +558,18 @@ class _Extractor:
     def _kind(self, title: str, filename: str) -> str:
         declared = str((self.fields.get("kind") or {}).get("value") or "").lower()
         for kind in ("handoff", "postmortem"):
-            if kind in declared.replace("-", "").replace(" ", "") or (kind == "handoff" and "handover" in declared):
+            if kind in declared.replace("-", "").replace(" ", "") or (
+                kind == "handoff" and "handover" in declared
+            ):
                 return kind
         probe = f"{title} {PurePath(filename).name}".lower()
         if re.search(r"hand-?off|hand-?over|transition|transfer notes", probe):
             return "handoff"
         cats = {c for _, c in self.categories}
-        if re.search(r"post-?mortem|retrospective|lessons|incident|review", probe) or cats & {"root_cause", "lesson"}:
+        if re.search(r"post-?mortem|retrospective|lessons|incident|review", probe) or cats & {
+            "root_cause",
+            "lesson",
+        }:
             return "postmortem"
         return "other"
 
@@ -460,7 +587,9 @@ class _Extractor:
             self.warnings.append("no text blocks found")
 
 
-def extract(outline: Outline, *, source: str, fmt: str, encoding: str, content_hash: str) -> ParsedDocument:
+def extract(
+    outline: Outline, *, source: str, fmt: str, encoding: str, content_hash: str
+) -> ParsedDocument:
     """Read fields and units out of an outline; nothing under a heading is dropped."""
     ex = _Extractor(outline, source=source)
     ex.front_matter()
@@ -470,8 +599,15 @@ def extract(outline: Outline, *, source: str, fmt: str, encoding: str, content_h
     title, kind = ex.document_facts(source)
     ex.quality_warnings(kind)
     return ParsedDocument(
-        source=source, format=fmt, encoding=encoding, content_hash=content_hash,
-        text=outline.text, title=title, kind=kind, fields=ex.fields, units=ex.units,
+        source=source,
+        format=fmt,
+        encoding=encoding,
+        content_hash=content_hash,
+        text=outline.text,
+        title=title,
+        kind=kind,
+        fields=ex.fields,
+        units=ex.units,
         warnings=ex.warnings,
     )
 

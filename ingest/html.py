@@ -56,7 +56,9 @@ def parse_html(text: str) -> Outline:
             usable = len(header) == len(cells) and all(header) and len(set(header)) == len(header)
             names = header if usable else [f"col{i + 1}" for i in range(len(cells))]
             mapping = dict(zip(names, cells, strict=True))
-            row = " | ".join(f"{k}: {v}" if not k.startswith("col") else v for k, v in mapping.items() if v)
+            row = " | ".join(
+                f"{k}: {v}" if not k.startswith("col") else v for k, v in mapping.items() if v
+            )
             if row:
                 sections[-1].blocks.append(Block("row", row, _line(tag), _line(tag), cells=mapping))
             continue

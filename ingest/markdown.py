@@ -112,7 +112,10 @@ def _table_blocks(node: SyntaxTreeNode, offset: int) -> list[Block]:
     out: list[Block] = []
     for part in node.children:
         for row in part.children:
-            cells = [clean(inline_text(cell.children[0])) if cell.children else "" for cell in row.children]
+            cells = [
+                clean(inline_text(cell.children[0])) if cell.children else ""
+                for cell in row.children
+            ]
             if part.type == "thead":
                 header = cells
                 continue
@@ -120,7 +123,9 @@ def _table_blocks(node: SyntaxTreeNode, offset: int) -> list[Block]:
             usable = len(header) == len(cells) and all(header) and len(set(header)) == len(header)
             names = header if usable else [f"col{i + 1}" for i in range(len(cells))]
             mapping = dict(zip(names, cells, strict=True))
-            text = " | ".join(f"{k}: {v}" if k and not k.startswith("col") else v for k, v in mapping.items() if v)
+            text = " | ".join(
+                f"{k}: {v}" if k and not k.startswith("col") else v for k, v in mapping.items() if v
+            )
             out.append(Block("row", text, start, end, cells=mapping))
     return out
 
@@ -139,7 +144,9 @@ def parse_markdown(text: str) -> Outline:
     stack: list[tuple[int, str]] = []
     for node in root.children:
         if node.type == "front_matter":
-            front, warnings = parse_front_matter(node.meta if isinstance(node.meta, str) else node.content)
+            front, warnings = parse_front_matter(
+                node.meta if isinstance(node.meta, str) else node.content
+            )
             continue
         if node.type == "heading":
             level = int(node.tag[1])

@@ -23,18 +23,36 @@ DEFAULT_MAP: dict[str, tuple[str, ...]] = {
     "date": ("date", "lesson_date", "incident_date", "created", "created_at"),
     "owners": ("owner", "owners", "author", "authors", "submitter"),
     "summary": ("summary", "abstract", "abstract_text", "description", "overview", "text", "body"),
-    "root_cause": ("root_cause", "root_causes", "cause", "causes", "driving_event", "driving_event_text",
-                   "what_went_wrong", "problem"),
+    "root_cause": (
+        "root_cause",
+        "root_causes",
+        "cause",
+        "causes",
+        "driving_event",
+        "driving_event_text",
+        "what_went_wrong",
+        "problem",
+    ),
     "lesson": ("lesson", "lessons", "lesson_text", "lessons_learned", "learning", "learnings"),
-    "recommendation": ("recommendation", "recommendations", "recommendation_text", "action_items",
-                       "actions", "next_steps"),
+    "recommendation": (
+        "recommendation",
+        "recommendations",
+        "recommendation_text",
+        "action_items",
+        "actions",
+        "next_steps",
+    ),
     "constraint": ("constraint", "constraints", "limitations"),
     "risk": ("risk", "risks", "open_risks"),
     "impact": ("impact", "consequences", "outcome_text"),
 }
 _HEADINGS = {
-    "summary": "Summary", "root_cause": "Root cause", "lesson": "Lessons learned",
-    "recommendation": "Recommendations", "constraint": "Constraints", "risk": "Open risks",
+    "summary": "Summary",
+    "root_cause": "Root cause",
+    "lesson": "Lessons learned",
+    "recommendation": "Recommendations",
+    "constraint": "Constraints",
+    "risk": "Open risks",
     "impact": "Impact",
 }
 _META = ("project", "department", "technique", "phase_reached", "outcome", "date", "owners")
@@ -58,7 +76,9 @@ def parse_mapping(pairs: list[str]) -> dict[str, str]:
         if not sep or not column.strip():
             raise ValueError(f"--map takes TARGET=COLUMN, got {pair!r}")
         if target not in DEFAULT_MAP:
-            raise ValueError(f"unknown --map target {target!r}; valid: {', '.join(sorted(DEFAULT_MAP))}")
+            raise ValueError(
+                f"unknown --map target {target!r}; valid: {', '.join(sorted(DEFAULT_MAP))}"
+            )
         mapping[target] = column.strip()
     return mapping
 
@@ -88,7 +108,9 @@ def _rows(text: str, fmt: str, source: str) -> Iterator[tuple[str, dict[str, Any
     except json.JSONDecodeError as exc:
         raise IngestError(source, f"not valid JSON ({exc.msg} at line {exc.lineno})") from exc
     if isinstance(data, dict):
-        inner = next((v for v in data.values() if isinstance(v, list) and v and isinstance(v[0], dict)), None)
+        inner = next(
+            (v for v in data.values() if isinstance(v, list) and v and isinstance(v[0], dict)), None
+        )
         data = inner if inner is not None else [data]
     if not isinstance(data, list):
         raise IngestError(source, "JSON must be an object or a list of objects")
@@ -131,12 +153,16 @@ def _resolve(row: dict[str, Any], mapping: dict[str, str]) -> dict[str, str]:
     return picked
 
 
-def records(text: str, *, fmt: str, source: str, mapping: dict[str, str] | None = None) -> Iterator[Record]:
+def records(
+    text: str, *, fmt: str, source: str, mapping: dict[str, str] | None = None
+) -> Iterator[Record]:
     """Yield one Markdown rendering per row; columns not mapped go under 'Other fields'."""
     mapping = mapping or {}
     for locator, row in _rows(text, fmt, source):
         picked = _resolve(row, mapping)
-        if not any(t in picked for t in ("summary", "lesson", "root_cause", "recommendation", "title")):
+        if not any(
+            t in picked for t in ("summary", "lesson", "root_cause", "recommendation", "title")
+        ):
             raise IngestError(
                 f"{source} ({locator})",
                 "no column holds a title, summary, lesson, root cause or recommendation; "
@@ -146,7 +172,9 @@ def records(text: str, *, fmt: str, source: str, mapping: dict[str, str] | None 
         lines = ["---", f"title: {json.dumps(title.splitlines()[0][:300])}"]
         for target in _META:
             if target in picked:
-                lines.append(f"{target}: {json.dumps(_as_text(row[picked[target]]).replace(chr(10), ' '))}")
+                lines.append(
+                    f"{target}: {json.dumps(_as_text(row[picked[target]]).replace(chr(10), ' '))}"
+                )
         lines += ["---", "", f"# {title.splitlines()[0][:300]}", ""]
         for target, heading in _HEADINGS.items():
             if target in picked:

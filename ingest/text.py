@@ -39,7 +39,10 @@ def parse_text(text: str) -> Outline:
     prev_blank = True
     for i, line in enumerate(lines):
         nxt = lines[i + 1] if i + 1 < len(lines) else None
-        if _is_heading(line, prev_blank, nxt):
+        if re.match(r"^#{1,6}\s+\S", line):  # a Markdown heading inside a .txt file is a heading
+            out.append(line)
+            first_heading_done = True
+        elif _is_heading(line, prev_blank, nxt):
             level = "#" if not first_heading_done and not any(s.strip() for s in out) else "##"
             out.append(f"{level} {line.strip().rstrip(':')}")
             first_heading_done = True

@@ -7,37 +7,74 @@ import re
 # Section categories, matched against a normalised heading; the first that matches wins.
 HEADING_CATEGORIES: list[tuple[str, str]] = [
     ("exit_criteria", r"\b(exit|stop|kill|cancell?ation|termination)\s+(criteri|condition|rule)"),
-    ("success_criteria", r"success\s+criteri|what good look|acceptance\s+criteri|definition of (done|success)"
-     r"|objectives?\b.*criteri|goals?\b.*criteri|success metric|targets?$|objectives?$|goals?$"),
-    ("kpis", r"\bkpis?\b|business (metric|impact|value|case)|metrics|measures of success|results? vs"),
-    ("gates", r"\bgates?\b|go\s*/?\s*no[- ]go|decision log|stage[- ]gate|review board|checkpoints?"),
+    (
+        "success_criteria",
+        r"success\s+criteri|what good look|acceptance\s+criteri|definition of (done|success)"
+        r"|objectives?\b.*criteri|goals?\b.*criteri|success metric|targets?$|objectives?$|goals?$",
+    ),
+    (
+        "kpis",
+        r"\bkpis?\b|business (metric|impact|value|case)|metrics|measures of success|results? vs",
+    ),
+    (
+        "gates",
+        r"\bgates?\b|go\s*/?\s*no[- ]go|decision log|stage[- ]gate|review board|checkpoints?",
+    ),
     ("prompt", r"\bprompts?\b|system message|instructions? to the model"),
-    ("config", r"config|settings|parameters|hyper-?parameters|model (card|setup|details)|infrastructure"),
-    ("risk", r"risks?|known (issues|problems|limitations)|watch out|gotchas|caveats|open (questions|issues)"
-     r"|pitfalls|things to watch|open points|unresolved"),
-    ("root_cause", r"root\s*causes?|what went wrong|contributing|why (it|we|the|this)\b.*(fail|stop|stall|die)"
-     r"|causes?$|failure (analysis|modes?)|what didn.?t work|problems?$|issues?$|challenges|trigger"
-     r"|why we stopped|what broke|obstacles|barriers|mistakes|nearly went wrong|why it was (rejected|stopped|cancel)"
-     r"|what (did not|didn.t) go well|where it went wrong"),
-    ("lesson", r"lessons?|learn|takeaways?|insights?|what we.?d do differently|do differently|reflections?"
-     r"|what went well|retrospective|hindsight|advice for|if we started again|key points|what worked"
-     r"|what we did right|what (we|i) would (keep|repeat)"),
-    ("recommendation", r"recommend|action items?|follow[- ]?ups?|next steps?|to[- ]?do|remediation|counter-?measures"
-     r"|corrective|improvements?|for the (new owner|next team)|actions?$|proposals?|way forward"
-     r"|what (i|we).?d suggest|what (i|we) would (do|suggest)|suggestions?"),
+    (
+        "config",
+        r"config|settings|parameters|hyper-?parameters|model (card|setup|details)|infrastructure",
+    ),
+    (
+        "risk",
+        r"risks?|known (issues|problems|limitations)|watch out|gotchas|caveats|open (questions|issues)"
+        r"|pitfalls|things to watch|open points|unresolved",
+    ),
+    (
+        "root_cause",
+        r"root\s*causes?|what went wrong|contributing|why (it|we|the|this)\b.*(fail|stop|stall|die)"
+        r"|causes?$|failure (analysis|modes?)|what didn.?t work|problems?$|issues?$|challenges|trigger"
+        r"|why we stopped|what broke|obstacles|barriers|mistakes|nearly went wrong|why it was (rejected|stopped|cancel)"
+        r"|what (did not|didn.t) go well|where it went wrong|(why|how) did (it|this) happen|diagnosis",
+    ),
+    (
+        "lesson",
+        r"lessons?|learn|takeaways?|insights?|what we.?d do differently|do differently|reflections?"
+        r"|what went well|retrospective|hindsight|advice for|if we started again|key points|what worked"
+        r"|what we did right|what (we|i) would (keep|repeat)|final thoughts|in closing|conclusions?",
+    ),
+    (
+        "recommendation",
+        r"recommend|action items?|follow[- ]?ups?|next steps?|to[- ]?do|remediation|counter-?measures"
+        r"|corrective|improvements?|for the (new owner|next team)|actions?$|proposals?|way forward"
+        r"|what (i|we).?d suggest|what (i|we) would (do|suggest)|suggestions?|prevent|moving forward"
+        r"|going forward|mitigations?",
+    ),
     ("decision", r"decisions?|decided|rationale|why we did|design choices?|trade-?offs?|choices"),
-    ("constraint", r"constraints?|limitations?|blockers?|requirements|security|compliance|regulat|privacy"
-     r"|data quality|cost|integration|operations?$|legal"),
-    ("owners", r"owners?|ownership|stakeholders|team$|people|roles?|contacts?|raci|who.?s who|responsib"
-     r"|who was involved"),
+    (
+        "constraint",
+        r"constraints?|limitations?|blockers?|requirements|security|compliance|regulat|privacy"
+        r"|data quality|cost|integration|operations?$|legal",
+    ),
+    (
+        "owners",
+        r"owners?|ownership|stakeholders|team$|people|roles?|contacts?|raci|who.?s who|responsib"
+        r"|who was involved",
+    ),
     ("summary", r"summary|tl;?\s*dr|overview|abstract|at a glance|synopsis|in brief|executive"),
-    ("impact", r"impact|results?|outcomes?|findings|evaluation|performance|what happened|status"
-     r"|where (we are|it stands)|how far it got|what we measured|numbers"),
+    (
+        "impact",
+        r"impact|results?|outcomes?|findings|evaluation|performance|what happened|status"
+        r"|where (we are|it stands)|how far it got|what we measured|numbers",
+    ),
     ("timeline", r"timeline|chronology|sequence of events|history|schedule|milestones|dates"),
     ("metadata", r"metadata|details|facts|document (info|control)|stats|properties|fact sheet"),
-    ("context", r"background|context|introduction|problem|scope|use case|approach|solution|what we built"
-     r"|architecture|data|system|design|method|description|purpose|motivation|the poc|the pilot"
-     r"|what (it is|was built|the tool does|\w+ was)|setup|model|files|how it ran|why \w+ exists"),
+    (
+        "context",
+        r"background|context|introduction|problem|scope|use case|approach|solution|what we built"
+        r"|architecture|data|system|design|method|description|purpose|motivation|the poc|the pilot"
+        r"|what (it is|was built|the tool does|\w+ was)|setup|model|files|how it ran|why \w+ exists",
+    ),
 ]
 _COMPILED = [(name, re.compile(rx)) for name, rx in HEADING_CATEGORIES]
 
@@ -91,29 +128,107 @@ def heading_category(heading: str) -> str:
 # Metadata keys ("Department: Claims", front matter keys) and the field they fill.
 FIELD_KEYS: dict[str, tuple[str, ...]] = {
     "title": ("title", "document title", "name"),
-    "project": ("project", "project name", "poc", "poc name", "initiative", "codename", "code name",
-                "programme", "program", "pilot name", "system"),
-    "department": ("department", "dept", "business unit", "bu", "division", "function",
-                   "line of business", "business area", "area", "owning department"),
+    "project": (
+        "project",
+        "project name",
+        "poc",
+        "poc name",
+        "initiative",
+        "codename",
+        "code name",
+        "programme",
+        "program",
+        "pilot name",
+        "system",
+    ),
+    "department": (
+        "department",
+        "dept",
+        "business unit",
+        "bu",
+        "division",
+        "function",
+        "line of business",
+        "business area",
+        "area",
+        "owning department",
+    ),
     "use_case": ("use case", "use-case", "usecase", "use_case", "problem", "purpose", "scope"),
-    "technique": ("technique", "ai technique", "technology", "approach", "model type", "method",
-                  "ml technique", "solution type", "ai approach", "techniques", "model"),
-    "phase_reached": ("phase reached", "phase_reached", "phase", "stage", "stage reached",
-                      "furthest phase", "furthest stage", "reached", "current phase"),
+    "technique": (
+        "technique",
+        "ai technique",
+        "technology",
+        "approach",
+        "model type",
+        "method",
+        "ml technique",
+        "solution type",
+        "ai approach",
+        "techniques",
+        "model",
+    ),
+    "phase_reached": (
+        "phase reached",
+        "phase_reached",
+        "phase",
+        "stage",
+        "stage reached",
+        "furthest phase",
+        "furthest stage",
+        "reached",
+        "current phase",
+    ),
     "outcome": ("outcome", "result", "status", "final status", "verdict", "final outcome", "state"),
-    "owners": ("owner", "owners", "project owner", "poc owner", "product owner", "business owner",
-               "technical owner", "lead", "project lead", "poc lead", "accountable", "led by",
-               "project manager", "tech lead", "technical lead"),
-    "stakeholders": ("stakeholders", "sponsor", "executive sponsor", "participants", "reviewers",
-                     "business sponsor", "team", "team members"),
+    "owners": (
+        "owner",
+        "owners",
+        "project owner",
+        "poc owner",
+        "product owner",
+        "business owner",
+        "technical owner",
+        "lead",
+        "project lead",
+        "poc lead",
+        "accountable",
+        "led by",
+        "project manager",
+        "tech lead",
+        "technical lead",
+    ),
+    "stakeholders": (
+        "stakeholders",
+        "sponsor",
+        "executive sponsor",
+        "participants",
+        "reviewers",
+        "business sponsor",
+        "team",
+        "team members",
+    ),
     "authors": ("author", "authors", "written by", "prepared by", "compiled by"),
     "handoff_from": ("from", "handed over by", "outgoing owner", "previous owner", "handover from"),
-    "handoff_to": ("to", "handed over to", "incoming owner", "new owner", "receiving owner",
-                   "handover to", "recipient"),
+    "handoff_to": (
+        "to",
+        "handed over to",
+        "incoming owner",
+        "new owner",
+        "receiving owner",
+        "handover to",
+        "recipient",
+    ),
     "start": ("start", "start date", "started", "kickoff", "kick-off", "began", "poc start"),
     "end": ("end", "end date", "ended", "closed", "finished", "completed"),
-    "date": ("date", "written", "authored", "published", "last updated", "handoff date",
-             "handover date", "date of handoff"),
+    "date": (
+        "date",
+        "written",
+        "authored",
+        "published",
+        "last updated",
+        "handoff date",
+        "handover date",
+        "date of handoff",
+    ),
     "kind": ("kind", "type", "document type", "doc type"),
 }
 KEY_TO_FIELD = {key: name for name, keys in FIELD_KEYS.items() for key in keys}
@@ -151,16 +266,28 @@ TECHNIQUES: dict[str, str] = {
 }
 
 PHASE_WORDS = [
-    ("production", r"production|\bprod\b|\blive\b|roll-?out|rolled out|deployed|general availability"),
+    (
+        "production",
+        r"production|\bprod\b|\blive\b|roll-?out|rolled out|deployed|general availability",
+    ),
     ("pilot", r"pilot"),
     ("poc", r"\bpoc\b|proof[- ]of[- ]concept|prototype|gate ?[012]|experiment"),
 ]
 
 OUTCOME_WORDS = [
-    ("rejected-by-leadership", r"reject|leadership|not approved|declined|steering|funding (was )?denied|board"),
-    ("failed-in-pilot", r"fail\w* in (the )?pilot|pilot (failed|ended|stopped|was stopped|cancel)|after (the )?pilot"),
+    (
+        "rejected-by-leadership",
+        r"reject|leadership|not approved|declined|steering|funding (was )?denied|board",
+    ),
+    (
+        "failed-in-pilot",
+        r"fail\w* in (the )?pilot|pilot (failed|ended|stopped|was stopped|cancel)|after (the )?pilot",
+    ),
     ("stopped-at-gate", r"stopped at gate|gate ?[012].{0,20}(no[- ]go|stop|cancel|kill)|no[- ]go"),
-    ("stalled", r"stall|reassign|abandon|dormant|shelved|paused|parked|on hold|orphan|left the company|drift"),
+    (
+        "stalled",
+        r"stall|reassign|abandon|dormant|shelved|paused|parked|on hold|orphan|left the company|drift",
+    ),
     ("in-production", r"in production|production|live|rolled out|deployed|operational|success"),
     ("cancelled", r"cancel|terminat|killed|discontinu|stopped|ended|closed"),
     ("ongoing", r"ongoing|in progress|active|handed over|handover|running|continu"),

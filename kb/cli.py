@@ -18,14 +18,19 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON f
 
 def filter_options(fn: Any) -> Any:
     """The filters shared by list (and later search)."""
-    for name, helptext in reversed([
-        ("pattern", "Failure pattern id or alias, e.g. production-divergence (repeatable)."),
-        ("kind", "postmortem, handoff or other (repeatable)."),
-        ("phase", "Phase reached: poc, pilot, production (repeatable)."),
-        ("outcome", "e.g. stopped-at-gate, failed-in-pilot, stalled, in-production (repeatable)."),
-        ("department", "e.g. claims, hr, finance (repeatable)."),
-        ("technique", "e.g. rag, llm-chatbot, document-extraction (repeatable)."),
-    ]):
+    for name, helptext in reversed(
+        [
+            ("pattern", "Failure pattern id or alias, e.g. production-divergence (repeatable)."),
+            ("kind", "postmortem, handoff or other (repeatable)."),
+            ("phase", "Phase reached: poc, pilot, production (repeatable)."),
+            (
+                "outcome",
+                "e.g. stopped-at-gate, failed-in-pilot, stalled, in-production (repeatable).",
+            ),
+            ("department", "e.g. claims, hr, finance (repeatable)."),
+            ("technique", "e.g. rag, llm-chatbot, document-extraction (repeatable)."),
+        ]
+    ):
         fn = click.option(f"--{name}", multiple=True, help=helptext)(fn)
     return fn
 
@@ -39,8 +44,11 @@ class Context:
     def kb(self) -> KnowledgeBase:
         if self._kb is None:
             if self.settings.uses_default_store and not self.settings.db_path.exists():
-                click.echo(f"First run: building the default store at {self.settings.db_path} "
-                           f"from {self.settings.corpus} ...", err=True)
+                click.echo(
+                    f"First run: building the default store at {self.settings.db_path} "
+                    f"from {self.settings.corpus} ...",
+                    err=True,
+                )
             self._kb = KnowledgeBase.open(self.settings)
         return self._kb
 
@@ -53,9 +61,13 @@ def emit(data: Any) -> None:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), envvar="KB_DB",
-              help="SQLite store to use (env KB_DB). Default: a store in your user data folder, "
-                   "built from the shipped corpus on first use. A store named here starts empty.")
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="KB_DB",
+    help="SQLite store to use (env KB_DB). Default: a store in your user data folder, "
+    "built from the shipped corpus on first use. A store named here starts empty.",
+)
 @click.version_option(package_name="poc-lessons-kb")
 @click.pass_context
 def cli(ctx: click.Context, db: Path | None) -> None:
@@ -79,19 +91,27 @@ def _print_report(report: Report, as_json: bool) -> None:
             if r.status == "failed":
                 click.secho(f"FAILED  {r.source}: {r.reason}", fg="red", err=True)
             elif r.warnings:
-                click.echo(f"{r.status:<11} {r.document_id}  {r.source}  (warnings: {'; '.join(r.warnings)})",
-                           err=True)
+                click.echo(
+                    f"{r.status:<11} {r.document_id}  {r.source}  (warnings: {'; '.join(r.warnings)})",
+                    err=True,
+                )
         d = report.as_dict()
-        click.echo(f"{d['added']} added, {d['new_versions']} new versions, {d['unchanged']} unchanged, "
-                   f"{d['failed']} failed in {d['seconds']:.1f}s")
+        click.echo(
+            f"{d['added']} added, {d['new_versions']} new versions, {d['unchanged']} unchanged, "
+            f"{d['failed']} failed in {d['seconds']:.1f}s"
+        )
     if report.failed:
         sys.exit(1)
 
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--format", "fmt", type=click.Choice(["markdown", "text", "html", "json", "jsonl", "csv"]),
-              help="Force a format instead of guessing it from the suffix.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "text", "html", "json", "jsonl", "csv"]),
+    help="Force a format instead of guessing it from the suffix.",
+)
 @json_option
 @pass_ctx
 def ingest(obj: Context, paths: tuple[str, ...], fmt: str | None, as_json: bool) -> None:
@@ -108,19 +128,27 @@ def ingest(obj: Context, paths: tuple[str, ...], fmt: str | None, as_json: bool)
     """
     kb = obj.kb
     with click.progressbar(length=1, label="Ingesting", file=sys.stderr, show_pos=True) as bar:
+
         def start(n: int) -> None:
             bar.length = max(n, 1)
 
-        report = kb.ingest_paths(list(paths), fmt=fmt, on_start=start, on_progress=lambda _: bar.update(1))
+        report = kb.ingest_paths(
+            list(paths), fmt=fmt, on_start=start, on_progress=lambda _: bar.update(1)
+        )
     _print_report(report, as_json)
 
 
 @cli.command("import-table")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--map", "maps", multiple=True, metavar="TARGET=COLUMN",
-              help="Which column fills which field: title, summary, lesson, root_cause, recommendation, "
-                   "constraint, risk, impact, project, department, technique, phase_reached, outcome, "
-                   "date, owners. Repeatable.")
+@click.option(
+    "--map",
+    "maps",
+    multiple=True,
+    metavar="TARGET=COLUMN",
+    help="Which column fills which field: title, summary, lesson, root_cause, recommendation, "
+    "constraint, risk, impact, project, department, technique, phase_reached, outcome, "
+    "date, owners. Repeatable.",
+)
 @json_option
 @pass_ctx
 def import_table(obj: Context, path: str, maps: tuple[str, ...], as_json: bool) -> None:
@@ -145,7 +173,9 @@ def import_table(obj: Context, path: str, maps: tuple[str, ...], as_json: bool) 
 @click.option("--limit", type=int, default=None, help="At most this many documents.")
 @json_option
 @pass_ctx
-def list_(obj: Context, include_superseded: bool, limit: int | None, as_json: bool, **filters: Any) -> None:
+def list_(
+    obj: Context, include_superseded: bool, limit: int | None, as_json: bool, **filters: Any
+) -> None:
     """List documents, optionally filtered.
 
     \b
@@ -153,16 +183,21 @@ def list_(obj: Context, include_superseded: bool, limit: int | None, as_json: bo
       kb list --pattern no-production-data --phase pilot --json
     """
     try:
-        docs = obj.kb.list_documents(filters={k: list(v) for k, v in filters.items()},
-                                     include_superseded=include_superseded, limit=limit)
+        docs = obj.kb.list_documents(
+            filters={k: list(v) for k, v in filters.items()},
+            include_superseded=include_superseded,
+            limit=limit,
+        )
     except FilterError as exc:
         raise click.UsageError(str(exc)) from None
     if as_json:
         emit(docs)
         return
     for d in docs:
-        click.echo(f"{d['id']}  {d['kind']:<10} {d['phase_reached'] or '-':<10} {d['outcome'] or '-':<22} "
-                   f"{d['title']}")
+        click.echo(
+            f"{d['id']}  {d['kind']:<10} {d['phase_reached'] or '-':<10} {d['outcome'] or '-':<22} "
+            f"{d['title']}"
+        )
     click.echo(f"{len(docs)} documents", err=True)
 
 
@@ -190,9 +225,13 @@ def show(obj: Context, document_id: str, as_json: bool) -> None:
         emit(doc)
         return
     click.secho(doc["title"], bold=True)
-    click.echo(f"id {doc['id']}  kind {doc['kind']}  version {doc['version']}"
-               f"{'  SUPERSEDED by ' + doc['superseded_by'] if doc['superseded_by'] else ''}")
-    click.echo(f"source {doc['source']} ({doc['format']}, {doc['encoding']}), ingested {doc['ingested_at']}")
+    click.echo(
+        f"id {doc['id']}  kind {doc['kind']}  version {doc['version']}"
+        f"{'  SUPERSEDED by ' + doc['superseded_by'] if doc['superseded_by'] else ''}"
+    )
+    click.echo(
+        f"source {doc['source']} ({doc['format']}, {doc['encoding']}), ingested {doc['ingested_at']}"
+    )
     for name, entry in doc["fields"].items():
         if name == "extra":
             continue
@@ -207,12 +246,14 @@ def show(obj: Context, document_id: str, as_json: bool) -> None:
         click.echo(f"  warnings: {'; '.join(doc['warnings'])}")
     click.secho("Failure patterns", bold=True)
     for tag in doc["patterns"]:
-        click.echo(f"  {tag['pattern']}: \"{tag['evidence']}\" ({tag['unit_id']})")
+        click.echo(f'  {tag["pattern"]}: "{tag["evidence"]}" ({tag["unit_id"]})')
     click.secho("Units", bold=True)
     for unit in doc["units"]:
         tags = f" [{', '.join(t['pattern'] for t in unit['patterns'])}]" if unit["patterns"] else ""
-        click.echo(f"  {unit['id']} {unit['kind']:<14} {unit['section']} (lines {unit['line_start']}-"
-                   f"{unit['line_end']}){tags}")
+        click.echo(
+            f"  {unit['id']} {unit['kind']:<14} {unit['section']} (lines {unit['line_start']}-"
+            f"{unit['line_end']}){tags}"
+        )
         click.echo(f"      {unit['text'][:200]}")
 
 
@@ -225,8 +266,10 @@ def stats(obj: Context, as_json: bool) -> None:
     if as_json:
         emit(data)
         return
-    click.echo(f"{data['documents']} documents ({data['documents_including_superseded']} with superseded "
-               f"versions), {data['units']} units")
+    click.echo(
+        f"{data['documents']} documents ({data['documents_including_superseded']} with superseded "
+        f"versions), {data['units']} units"
+    )
     for key in ("by_pattern", "by_phase", "by_outcome", "by_department", "by_technique", "by_kind"):
         click.secho(key.replace("by_", "By ").replace("_", " "), bold=True)
         for value, n in data[key].items():
@@ -234,8 +277,13 @@ def stats(obj: Context, as_json: bool) -> None:
 
 
 @cli.command()
-@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-",
-              help="File to write (default: standard output).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.File("w", encoding="utf-8"),
+    default="-",
+    help="File to write (default: standard output).",
+)
 @pass_ctx
 def export(obj: Context, output: Any) -> None:
     """Export every document, with units and tags, as JSON lines (`kb import` reads it back)."""
@@ -299,8 +347,10 @@ def tagger_eval(path: Path, as_json: bool) -> None:
     click.echo(f"{result['units']} units")
     click.echo(f"{'pattern':<34} {'prec':>5} {'rec':>5}  tp fp fn")
     for name, row in result["patterns"].items():
-        click.echo(f"{name:<34} {row['precision']:>5.2f} {row['recall']:>5.2f}  "
-                   f"{row['tp']:>2} {row['fp']:>2} {row['fn']:>2}")
+        click.echo(
+            f"{name:<34} {row['precision']:>5.2f} {row['recall']:>5.2f}  "
+            f"{row['tp']:>2} {row['fp']:>2} {row['fn']:>2}"
+        )
     m = result["micro"]
     click.echo(f"{'micro average':<34} {m['precision']:>5.2f} {m['recall']:>5.2f}")
 

@@ -27,7 +27,9 @@ class Settings(BaseSettings):
 
     db: Path | None = Field(default=None, description="SQLite store; default: the user data dir")
     max_file_bytes: int = Field(default=5_000_000, description="largest file accepted for ingest")
-    corpus: Path = Field(default_factory=shipped_corpus, description="folder the default store is built from")
+    corpus: Path = Field(
+        default_factory=shipped_corpus, description="folder the default store is built from"
+    )
 
     @property
     def db_path(self) -> Path:

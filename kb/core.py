@@ -68,12 +68,19 @@ def _now() -> str:
 
 def _facets(doc: ParsedDocument) -> list[tuple[str, str]]:
     out = [("kind", doc.kind)]
-    for name, facet in (("phase_reached", "phase"), ("outcome", "outcome"), ("department", "department")):
+    for name, facet in (
+        ("phase_reached", "phase"),
+        ("outcome", "outcome"),
+        ("department", "department"),
+    ):
         value = doc.field_value(name)
         if value:
             out.append((facet, str(value)))
     techniques = doc.field_value("technique") or []
-    out += [("technique", str(t)) for t in (techniques if isinstance(techniques, list) else [techniques])]
+    out += [
+        ("technique", str(t))
+        for t in (techniques if isinstance(techniques, list) else [techniques])
+    ]
     out += [("pattern", tag.pattern) for tag in doc.patterns]
     return out
 
@@ -130,18 +137,29 @@ class KnowledgeBase:
         report.seconds = time.perf_counter() - started
         return report
 
-    def _ingest_file(self, path: Path, *, fmt: str | None, mapping: dict[str, str] | None) -> list[Result]:
+    def _ingest_file(
+        self, path: Path, *, fmt: str | None, mapping: dict[str, str] | None
+    ) -> list[Result]:
         source = str(path)
         try:
             size = path.stat().st_size
             if size > self.settings.max_file_bytes:
-                return [Result(source, "failed", reason=(
-                    f"file is {size:,} bytes, over the limit of {self.settings.max_file_bytes:,} "
-                    "(set KB_MAX_FILE_BYTES to raise it)"))]
+                return [
+                    Result(
+                        source,
+                        "failed",
+                        reason=(
+                            f"file is {size:,} bytes, over the limit of {self.settings.max_file_bytes:,} "
+                            "(set KB_MAX_FILE_BYTES to raise it)"
+                        ),
+                    )
+                ]
             data = path.read_bytes()
         except OSError as exc:
             return [Result(source, "failed", reason=f"cannot read: {exc.strerror or exc}")]
-        return self.ingest_bytes(data, source=source, source_key=str(path.resolve()), fmt=fmt, mapping=mapping)
+        return self.ingest_bytes(
+            data, source=source, source_key=str(path.resolve()), fmt=fmt, mapping=mapping
+        )
 
     def ingest_bytes(
         self,
@@ -157,8 +175,14 @@ class KnowledgeBase:
         from ingest import IngestError, parse_document
 
         if len(data) > self.settings.max_file_bytes:
-            return [Result(source, "failed", reason=f"{len(data):,} bytes is over the limit of "
-                           f"{self.settings.max_file_bytes:,}")]
+            return [
+                Result(
+                    source,
+                    "failed",
+                    reason=f"{len(data):,} bytes is over the limit of "
+                    f"{self.settings.max_file_bytes:,}",
+                )
+            ]
         try:
             docs = parse_document(data, source=source, fmt=fmt, mapping=mapping)
         except IngestError as exc:
@@ -171,7 +195,7 @@ class KnowledgeBase:
                 self._apply_metadata(doc, metadata)
             key = source_key or source
             if doc.source != source:  # a record of a bulk file
-                key = f"{key}{doc.source[len(source):]}"
+                key = f"{key}{doc.source[len(source) :]}"
             results.append(self.add(doc, source_key=key))
         return results
 
@@ -179,8 +203,10 @@ class KnowledgeBase:
     def _apply_metadata(doc: ParsedDocument, metadata: dict[str, str]) -> None:
         for name, value in metadata.items():
             if value:
-                doc.fields[name] = {"value": value, "source": {"section": "(submission)", "lines": [0, 0],
-                                                              "via": "submitted"}}
+                doc.fields[name] = {
+                    "value": value,
+                    "source": {"section": "(submission)", "lines": [0, 0], "via": "submitted"},
+                }
 
     def add(self, doc: ParsedDocument, *, source_key: str) -> Result:
         """Store a parsed document: identical content is a no-op; new content at a known path is a version."""
@@ -218,28 +244,54 @@ class KnowledgeBase:
         units, tags = [], []
         for ord_, unit in enumerate(doc.units, start=1):
             unit_id = f"{doc_id}-{ord_:03d}"
-            units.append({
-                "id": unit_id, "document_id": doc_id, "ord": ord_, "kind": unit.kind,
-                "category": unit.category, "section": unit.section, "line_start": unit.line_start,
-                "line_end": unit.line_end, "text": unit.text,
-            })
-            tags += [{"document_id": doc_id, "unit_id": unit_id, "pattern": t.pattern,
-                      "evidence": t.evidence, "cue": t.cue} for t in unit.patterns]
+            units.append(
+                {
+                    "id": unit_id,
+                    "document_id": doc_id,
+                    "ord": ord_,
+                    "kind": unit.kind,
+                    "category": unit.category,
+                    "section": unit.section,
+                    "line_start": unit.line_start,
+                    "line_end": unit.line_end,
+                    "text": unit.text,
+                }
+            )
+            tags += [
+                {
+                    "document_id": doc_id,
+                    "unit_id": unit_id,
+                    "pattern": t.pattern,
+                    "evidence": t.evidence,
+                    "cue": t.cue,
+                }
+                for t in unit.patterns
+            ]
         self.store.insert_document(
             row, units, tags, _facets(doc), supersedes=previous["id"] if previous else None
         )
         return Result(
-            doc.source, "new-version" if previous else "added", doc_id, doc.title, len(units),
-            doc.warnings, supersedes=previous["id"] if previous else None,
+            doc.source,
+            "new-version" if previous else "added",
+            doc_id,
+            doc.title,
+            len(units),
+            doc.warnings,
+            supersedes=previous["id"] if previous else None,
         )
 
     # --- reading ---------------------------------------------------------------------------
     def list_documents(
-        self, *, filters: dict[str, list[str]] | None = None, include_superseded: bool = False,
+        self,
+        *,
+        filters: dict[str, list[str]] | None = None,
+        include_superseded: bool = False,
         limit: int | None = None,
     ) -> list[dict[str, Any]]:
         checked = flt.validate(filters or {}, self.store)
-        return self.store.list_documents(filters=checked, include_superseded=include_superseded, limit=limit)
+        return self.store.list_documents(
+            filters=checked, include_superseded=include_superseded, limit=limit
+        )
 
     def get_document(self, document_id: str) -> dict[str, Any] | None:
         """The whole record: fields with their sources, units with their tags."""
@@ -249,26 +301,32 @@ class KnowledgeBase:
         tags = self.store.tags_of(doc["id"])
         by_unit: dict[str, list[dict[str, Any]]] = {}
         for tag in tags:
-            by_unit.setdefault(tag["unit_id"], []).append({"pattern": tag["pattern"], "evidence": tag["evidence"]})
+            by_unit.setdefault(tag["unit_id"], []).append(
+                {"pattern": tag["pattern"], "evidence": tag["evidence"]}
+            )
         units = self.store.units_of(doc["id"])
         for unit in units:
             unit["patterns"] = by_unit.get(unit["id"], [])
         doc["units"] = units
         first: dict[str, dict[str, Any]] = {}
         for tag in tags:
-            first.setdefault(tag["pattern"], {"pattern": tag["pattern"], "evidence": tag["evidence"],
-                                              "unit_id": tag["unit_id"]})
+            first.setdefault(
+                tag["pattern"],
+                {"pattern": tag["pattern"], "evidence": tag["evidence"], "unit_id": tag["unit_id"]},
+            )
         doc["patterns"] = list(first.values())
         return doc
 
     def delete_document(self, document_id: str) -> bool:
         doc = self.store.get_document(document_id)
-        return bool(doc) and self.store.delete_document(doc["id"])
+        return doc is not None and self.store.delete_document(doc["id"])
 
     def stats(self) -> dict[str, Any]:
         counts = self.store.facet_counts()
         return {
-            "documents": len(self.store.list_documents(filters={}, include_superseded=False, limit=None)),
+            "documents": len(
+                self.store.list_documents(filters={}, include_superseded=False, limit=None)
+            ),
             "documents_including_superseded": self.store.count("documents"),
             "units": self.store.count("units"),
             "by_pattern": counts.get("pattern", {}),
@@ -299,8 +357,13 @@ class KnowledgeBase:
         db = getattr(self.store, "db", None)
         if db is None:
             return []
-        return [(r["facet"], r["value"]) for r in db.query(
-            "SELECT facet, value FROM facets WHERE document_id = ? ORDER BY facet, value", [document_id])]
+        return [
+            (r["facet"], r["value"])
+            for r in db.query(
+                "SELECT facet, value FROM facets WHERE document_id = ? ORDER BY facet, value",
+                [document_id],
+            )
+        ]
 
     def import_export(self, lines: Iterable[str], *, source: str = "import") -> Report:
         """Load a `kb export` file; documents already present (same content) are left alone."""
@@ -313,7 +376,9 @@ class KnowledgeBase:
             try:
                 record = json.loads(line)
                 if record.get("kb_export") != EXPORT_VERSION:
-                    raise ValueError(f"not a kb export line (kb_export={record.get('kb_export')!r})")
+                    raise ValueError(
+                        f"not a kb export line (kb_export={record.get('kb_export')!r})"
+                    )
                 doc = record["document"]
                 if self.store.find_by_hash(doc["content_hash"]):
                     report.results.append(Result(where, "unchanged", doc["id"], doc["title"]))
@@ -324,10 +389,13 @@ class KnowledgeBase:
                 superseded_by = doc.get("superseded_by")
                 if superseded_by and not self.store.get_document(superseded_by):
                     doc["superseded_by"] = None
-                self.store.insert_document(doc, record["units"], tags,
-                                           [tuple(f) for f in record["facets"]])
+                self.store.insert_document(
+                    doc, record["units"], tags, [tuple(f) for f in record["facets"]]
+                )
                 self._relink_superseded(doc["id"], doc.get("source_key"))
-                report.results.append(Result(where, "added", doc["id"], doc["title"], len(record["units"])))
+                report.results.append(
+                    Result(where, "added", doc["id"], doc["title"], len(record["units"]))
+                )
             except (ValueError, KeyError, TypeError) as exc:
                 report.results.append(Result(where, "failed", reason=f"bad export line: {exc}"))
         report.seconds = time.perf_counter() - started
@@ -338,12 +406,21 @@ class KnowledgeBase:
         if db is None or not source_key:
             return
         with self.store.transaction():  # type: ignore[attr-defined]
-            rows = list(db.query(
-                "SELECT id, version FROM documents WHERE source_key = ? ORDER BY version", [source_key]))
+            rows = list(
+                db.query(
+                    "SELECT id, version FROM documents WHERE source_key = ? ORDER BY version",
+                    [source_key],
+                )
+            )
             for older, newer in zip(rows, rows[1:], strict=False):
-                db.conn.execute("UPDATE documents SET superseded_by = ? WHERE id = ?", [newer["id"], older["id"]])
+                db.conn.execute(
+                    "UPDATE documents SET superseded_by = ? WHERE id = ?",
+                    [newer["id"], older["id"]],
+                )
             if rows:
-                db.conn.execute("UPDATE documents SET superseded_by = NULL WHERE id = ?", [rows[-1]["id"]])
+                db.conn.execute(
+                    "UPDATE documents SET superseded_by = NULL WHERE id = ?", [rows[-1]["id"]]
+                )
 
     def iter_units(self) -> Iterator[dict[str, Any]]:
         for doc in self.store.iter_documents():

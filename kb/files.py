@@ -24,7 +24,9 @@ def _walk(folder: Path) -> Iterator[Path]:
         rel = path.relative_to(folder).as_posix()
         if any(part.startswith(".") for part in path.relative_to(folder).parts):
             continue
-        if any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(rel, p.rstrip("/") + "/*") for p in patterns):
+        if any(
+            fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(rel, p.rstrip("/") + "/*") for p in patterns
+        ):
             continue
         if path.is_file() and not path.is_symlink():
             yield path

@@ -33,7 +33,9 @@ def validate(filters: dict[str, list[str]], store: Any) -> dict[str, list[str]]:
                 continue
             valid = list(_FIXED.get(name, ())) or store.facet_values(name)
             if value not in valid:
-                raise FilterError(f"unknown {name} {value!r}; valid: {', '.join(valid) or '(none stored yet)'}")
+                raise FilterError(
+                    f"unknown {name} {value!r}; valid: {', '.join(valid) or '(none stored yet)'}"
+                )
             out.append(value)
         checked[name] = out
     return checked

@@ -24,7 +24,9 @@ def test_windows_1252_quotes_and_euro():
 
 
 def test_latin1_accents():
-    result = decode("Résumé des leçons apprises à Genève, équipe données.".encode("latin-1"), source="x")
+    result = decode(
+        "Résumé des leçons apprises à Genève, équipe données.".encode("latin-1"), source="x"
+    )
     assert "Résumé" in result.text and "Genève" in result.text
 
 

@@ -73,7 +73,9 @@ def test_front_matter_fields_with_provenance():
     assert doc.fields["department"]["source"]["via"] == "front matter"
     assert [o["name"] for o in doc.fields["owners"]] == ["Ana Ruiz", "Ben Okafor"]
     assert doc.fields["owners"][0]["role"] == "claims ops lead"
-    assert doc.field_value("start") == "2024-02-30"  # an impossible date is kept as text, not a crash
+    assert (
+        doc.field_value("start") == "2024-02-30"
+    )  # an impossible date is kept as text, not a crash
 
 
 def test_criteria_kpis_gates_exit():
@@ -82,7 +84,11 @@ def test_criteria_kpis_gates_exit():
     assert criteria[0]["threshold"] == "at least 90%"
     assert criteria[1]["threshold"] is None
     kpi = doc.fields["kpis"][0]
-    assert (kpi["metric"], kpi["target"], kpi["achieved"]) == ("Handling time per claim", "-30%", "-4%")
+    assert (kpi["metric"], kpi["target"], kpi["achieved"]) == (
+        "Handling time per claim",
+        "-30%",
+        "-4%",
+    )
     gates = {(g["gate"], g["date"], g["decision"]) for g in doc.fields["gates"]}
     assert (0, "2024-01-10", "go") in gates
     assert (2, "2024-04-02", "no-go") in gates
@@ -114,7 +120,9 @@ def test_units_keep_kind_section_and_lines():
 
 def test_missing_sections_become_warnings():
     doc = parse("# Quick note\n\nThe chatbot was switched off after the pilot.\n")
-    assert "no lessons section found" not in doc.warnings  # not a postmortem: no warning about lessons
+    assert (
+        "no lessons section found" not in doc.warnings
+    )  # not a postmortem: no warning about lessons
     pm = parse("# Postmortem: bot\n\n## Root causes\n- Nobody owned it.\n")
     assert "no lessons section found" in pm.warnings
 
@@ -126,8 +134,10 @@ def test_bad_front_matter_is_a_warning_not_a_failure():
 
 
 def test_setext_headings_and_key_value_lines():
-    text = "Paint line PoC\n==============\n\nDepartment: Manufacturing QA\nOutcome: stopped at Gate 1\n\n" \
-           "Root causes\n-----------\n\n* Lighting differed on the line.\n"
+    text = (
+        "Paint line PoC\n==============\n\nDepartment: Manufacturing QA\nOutcome: stopped at Gate 1\n\n"
+        "Root causes\n-----------\n\n* Lighting differed on the line.\n"
+    )
     doc = parse(text)
     assert doc.title == "Paint line PoC"
     assert doc.field_value("department") == "manufacturing-qa"
@@ -138,8 +148,10 @@ def test_setext_headings_and_key_value_lines():
 
 
 def test_two_column_metadata_table_with_empty_header():
-    text = "# Guide bot\n\n| | |\n|---|---|\n| **Department** | Insurance Underwriting |\n" \
-           "| **Phase reached** | PoC |\n| **Outcome** | Rejected by leadership |\n\n## Summary\nIt answered.\n"
+    text = (
+        "# Guide bot\n\n| | |\n|---|---|\n| **Department** | Insurance Underwriting |\n"
+        "| **Phase reached** | PoC |\n| **Outcome** | Rejected by leadership |\n\n## Summary\nIt answered.\n"
+    )
     doc = parse(text)
     assert doc.field_value("department") == "underwriting"
     assert doc.field_value("phase_reached") == "poc"

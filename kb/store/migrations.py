@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlite_utils import Database
+from sqlite_utils.db import Table
 
 
 def m001_create_tables(db: Database) -> None:
@@ -79,8 +80,10 @@ def m001_create_tables(db: Database) -> None:
         """
     )
     db.execute("CREATE INDEX idx_facets_value ON facets(facet, value)")
-    db["units"].enable_fts(["text", "section"], create_triggers=True, tokenize="porter")
-    db["documents"].enable_fts(["title", "summary", "body"], create_triggers=True, tokenize="porter")
+    Table(db, "units").enable_fts(["text", "section"], create_triggers=True, tokenize="porter")
+    Table(db, "documents").enable_fts(
+        ["title", "summary", "body"], create_triggers=True, tokenize="porter"
+    )
 
 
 MIGRATIONS: list[Callable[[Database], None]] = [m001_create_tables]
@@ -88,7 +91,9 @@ MIGRATIONS: list[Callable[[Database], None]] = [m001_create_tables]
 
 def apply(db: Database) -> list[str]:
     """Apply every migration not yet recorded; returns the names applied."""
-    db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+    )
     done = {row["name"] for row in db.query("SELECT name FROM _migrations")}
     applied = []
     for migration in MIGRATIONS:

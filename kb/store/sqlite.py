@@ -72,10 +72,13 @@ class SqliteStore:
             for tag in tags:
                 self._insert("pattern_tags", tag)
             for facet, value in sorted(set(facets)):
-                self._insert("facets", {"document_id": document["id"], "facet": facet, "value": value})
+                self._insert(
+                    "facets", {"document_id": document["id"], "facet": facet, "value": value}
+                )
             if supersedes:
                 self.conn.execute(
-                    "UPDATE documents SET superseded_by = ? WHERE id = ?", [document["id"], supersedes]
+                    "UPDATE documents SET superseded_by = ? WHERE id = ?",
+                    [document["id"], supersedes],
                 )
 
     def _insert(self, table: str, row: dict[str, Any]) -> None:
@@ -110,14 +113,18 @@ class SqliteStore:
         rows = list(self.db.query("SELECT * FROM documents WHERE id = ?", [document_id]))
         if not rows:  # allow a unique prefix, as with git hashes
             rows = list(
-                self.db.query("SELECT * FROM documents WHERE id LIKE ? LIMIT 2", [document_id + "%"])
+                self.db.query(
+                    "SELECT * FROM documents WHERE id LIKE ? LIMIT 2", [document_id + "%"]
+                )
             )
             if len(rows) != 1:
                 return None
         return _decode(rows[0])
 
     def units_of(self, document_id: str) -> list[dict[str, Any]]:
-        return list(self.db.query("SELECT * FROM units WHERE document_id = ? ORDER BY ord", [document_id]))
+        return list(
+            self.db.query("SELECT * FROM units WHERE document_id = ? ORDER BY ord", [document_id])
+        )
 
     def tags_of(self, document_id: str) -> list[dict[str, Any]]:
         return list(
@@ -127,7 +134,9 @@ class SqliteStore:
             )
         )
 
-    def _where(self, filters: dict[str, list[str]], include_superseded: bool) -> tuple[str, list[Any]]:
+    def _where(
+        self, filters: dict[str, list[str]], include_superseded: bool
+    ) -> tuple[str, list[Any]]:
         clauses, params = [], []
         if not include_superseded:
             clauses.append("d.superseded_by IS NULL")
@@ -143,7 +152,11 @@ class SqliteStore:
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
     def list_documents(
-        self, *, filters: dict[str, list[str]], include_superseded: bool = False, limit: int | None = None
+        self,
+        *,
+        filters: dict[str, list[str]],
+        include_superseded: bool = False,
+        limit: int | None = None,
     ) -> list[dict[str, Any]]:
         where, params = self._where(filters, include_superseded)
         sql = (
@@ -175,7 +188,9 @@ class SqliteStore:
     def facet_values(self, facet: str) -> list[str]:
         return [
             r["value"]
-            for r in self.db.query("SELECT DISTINCT value FROM facets WHERE facet = ? ORDER BY value", [facet])
+            for r in self.db.query(
+                "SELECT DISTINCT value FROM facets WHERE facet = ? ORDER BY value", [facet]
+            )
         ]
 
     def iter_documents(self) -> Iterator[dict[str, Any]]:
