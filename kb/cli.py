@@ -330,21 +330,30 @@ def taxonomy(as_json: bool) -> None:
 
 @cli.command("tagger-eval")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--tagger",
+    "tagger_name",
+    type=click.Choice(["hybrid", "cues", "semantic"]),
+    default="hybrid",
+    show_default=True,
+    help="Which tagger to measure.",
+)
 @json_option
-def tagger_eval(path: Path, as_json: bool) -> None:
+def tagger_eval(path: Path, tagger_name: str, as_json: bool) -> None:
     """Precision and recall of the failure-pattern tagger on hand-labelled units (JSONL).
 
     \b
     Example:
       kb tagger-eval corpus/labelled/tagger-test.jsonl
     """
+    from kb.tagger import make_tagger
     from kb.tagger_eval import evaluate
 
-    result = evaluate(path)
+    result = evaluate(path, make_tagger(tagger_name))
     if as_json:
         emit(result)
         return
-    click.echo(f"{result['units']} units")
+    click.echo(f"{result['units']} units, tagger {result['tagger']}")
     click.echo(f"{'pattern':<34} {'prec':>5} {'rec':>5}  tp fp fn")
     for name, row in result["patterns"].items():
         click.echo(

@@ -30,6 +30,12 @@ class Settings(BaseSettings):
     corpus: Path = Field(
         default_factory=shipped_corpus, description="folder the default store is built from"
     )
+    embedder: str = Field(
+        default="sentence-transformers", description="sentence-transformers or hashing"
+    )
+    tagger: str = Field(
+        default="hybrid", description="failure-pattern tagger: hybrid, cues or semantic"
+    )
 
     @property
     def db_path(self) -> Path:

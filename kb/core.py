@@ -12,10 +12,11 @@ from typing import IO, Any
 
 from kb import filters as flt
 from kb.config import Settings
+from kb.embeddings import Embedder
 from kb.files import expand
 from kb.records import ParsedDocument
 from kb.store import SqliteStore, Store
-from kb.tagger import tag_document
+from kb.tagger import Tagger, make_tagger, tag_document
 
 EXPORT_VERSION = 1
 
@@ -88,9 +89,32 @@ def _facets(doc: ParsedDocument) -> list[tuple[str, str]]:
 class KnowledgeBase:
     """Owns the store (and, later, the index and search); front ends only parse and format."""
 
-    def __init__(self, settings: Settings | None = None, *, store: Store | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        store: Store | None = None,
+        tagger: Tagger | None = None,
+    ) -> None:
         self.settings = settings or Settings()
         self.store: Store = store or SqliteStore(self.settings.db_path)
+        self._tagger = tagger
+        self._embedder: Embedder | None = None
+
+    @property
+    def embedder(self) -> Embedder:
+        """The embedding model, loaded on first use only."""
+        if self._embedder is None:
+            from kb.embeddings import make_embedder
+
+            self._embedder = make_embedder(self.settings.embedder)
+        return self._embedder
+
+    @property
+    def tagger(self) -> Tagger:
+        if self._tagger is None:
+            self._tagger = make_tagger(self.settings.tagger, lambda: self.embedder)
+        return self._tagger
 
     @classmethod
     def open(cls, settings: Settings | None = None) -> KnowledgeBase:
@@ -213,7 +237,7 @@ class KnowledgeBase:
         existing = self.store.find_by_hash(doc.content_hash)
         if existing:
             return Result(doc.source, "unchanged", existing["id"], existing["title"])
-        tag_document(doc)
+        tag_document(doc, self.tagger)
         previous = self.store.current_version_at(source_key)
         doc_id = doc.content_hash[:12]
         row = {

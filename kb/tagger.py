@@ -1,21 +1,42 @@
-"""Tag text with the failure patterns it shows, keeping the sentence that shows each."""
+"""Tag text with the failure patterns it shows, keeping the sentence that shows each.
+
+Two taggers, used together by default: cue phrases (regular expressions held in the taxonomy; precise,
+no model) and a semantic tagger (a ridge classifier over sentence embeddings, trained on the
+hand-labelled exemplars in kb/data/pattern-exemplars.jsonl; catches paraphrases).
+"""
 
 from __future__ import annotations
 
+import json
 import re
+from functools import cache
+from importlib import resources
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
 
 from kb.records import ParsedDocument, PatternTag
-from kb.taxonomy import patterns
+from kb.taxonomy import pattern_ids, patterns
+
+if TYPE_CHECKING:
+    from kb.embeddings import Embedder
 
 _SENTENCE = re.compile(r"(?<=[.!?])[\"'”)]?\s+(?=[A-Z0-9\"'“(])|\n+")
+_SKIP_KINDS = ("prompt", "config")
 
 
 def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE.split(text) if s and s.strip()]
 
 
+class Tagger(Protocol):
+    name: str
+
+    def tag_texts(self, texts: list[str]) -> list[list[PatternTag]]: ...
+
+
 def tag_text(text: str) -> list[PatternTag]:
-    """One tag per pattern, with the first sentence whose cue matches and no guard does."""
+    """Cue tags: one per pattern, with the first sentence whose cue matches and no guard does."""
     tags: list[PatternTag] = []
     sentences = split_sentences(text)
     for pattern in patterns():
@@ -24,18 +45,156 @@ def tag_text(text: str) -> list[PatternTag]:
                 continue
             cue = next((c for c in pattern.cues if c.search(sentence)), None)
             if cue is not None:
-                tags.append(PatternTag(pattern.id, sentence[:500], cue.pattern[:80]))
+                tags.append(PatternTag(pattern.id, sentence[:500], "cue: " + cue.pattern[:80]))
                 break
     return tags
 
 
-def tag_document(doc: ParsedDocument) -> None:
+class CueTagger:
+    name = "cues"
+
+    def tag_texts(self, texts: list[str]) -> list[list[PatternTag]]:
+        return [tag_text(t) for t in texts]
+
+
+def load_exemplars() -> list[dict[str, object]]:
+    raw = resources.files("kb").joinpath("data/pattern-exemplars.jsonl").read_text("utf-8")
+    units = [json.loads(line) for line in raw.splitlines() if line.strip()]
+    for p in patterns():  # the taxonomy's own definition and examples count as exemplars too
+        units += [{"text": t, "patterns": [p.id]} for t in (p.definition, *p.examples)]
+    return units
+
+
+def _ridge(x: np.ndarray, y: np.ndarray, alpha: float) -> np.ndarray:
+    xb = np.hstack([x, np.ones((len(x), 1), dtype=x.dtype)])
+    gram = xb.T @ xb + alpha * np.eye(xb.shape[1], dtype=x.dtype)
+    return np.linalg.solve(gram, xb.T @ y)
+
+
+def _predict(w: np.ndarray, x: np.ndarray) -> np.ndarray:
+    return np.hstack([x, np.ones((len(x), 1), dtype=x.dtype)]) @ w
+
+
+class SemanticTagger:
+    """Ridge one-vs-rest over embeddings; thresholds per pattern chosen by cross-validated F1."""
+
+    name = "semantic"
+
+    def __init__(self, embedder: Embedder, *, alpha: float = 1.0, folds: int = 5) -> None:
+        self.embedder = embedder
+        self.ids = pattern_ids()
+        units = load_exemplars()
+        x = embedder.embed([str(u["text"]) for u in units])
+        y = np.array(
+            [[1.0 if p in u["patterns"] else -1.0 for p in self.ids] for u in units],  # type: ignore[operator]
+            dtype=np.float32,
+        )
+        self.weights = _ridge(x, y, alpha)
+        self.thresholds = self._cross_validated_thresholds(x, y, alpha, folds)
+
+    def _cross_validated_thresholds(
+        self, x: np.ndarray, y: np.ndarray, alpha: float, folds: int
+    ) -> np.ndarray:
+        order = np.arange(len(x)) % folds
+        scores = np.zeros_like(y)
+        for fold in range(folds):
+            test = order == fold
+            scores[test] = _predict(_ridge(x[~test], y[~test], alpha), x[test])
+        thresholds = np.zeros(len(self.ids), dtype=np.float32)
+        for j in range(len(self.ids)):
+            best, best_f1 = 0.0, -1.0
+            gold = y[:, j] > 0
+            for t in np.linspace(-0.6, 0.6, 49):
+                pred = scores[:, j] >= t
+                tp = float((pred & gold).sum())
+                f1 = 2 * tp / (pred.sum() + gold.sum()) if pred.sum() + gold.sum() else 0.0
+                if f1 > best_f1:
+                    best, best_f1 = float(t), f1
+            thresholds[j] = best
+        return thresholds
+
+    def scores(self, texts: list[str]) -> np.ndarray:
+        return _predict(self.weights, self.embedder.embed(texts))
+
+    def tag_texts(self, texts: list[str]) -> list[list[PatternTag]]:
+        if not texts:
+            return []
+        scores = self.scores(texts)
+        hits = [[j for j in range(len(self.ids)) if row[j] >= self.thresholds[j]] for row in scores]
+        out: list[list[PatternTag]] = []
+        for text, found, row in zip(texts, hits, scores, strict=True):
+            tags = []
+            if found:
+                sentences = split_sentences(text) or [text]
+                sent_scores = self.scores(sentences) if len(sentences) > 1 else None
+                for j in found:
+                    best = (
+                        sentences[int(np.argmax(sent_scores[:, j]))]
+                        if sent_scores is not None
+                        else sentences[0]
+                    )
+                    tags.append(PatternTag(self.ids[j], best[:500], f"semantic: {row[j]:.2f}"))
+            out.append(tags)
+        return out
+
+
+class HybridTagger:
+    """Cue tags first (their evidence is exact), then semantic tags for patterns the cues missed."""
+
+    name = "hybrid"
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.cues = CueTagger()
+        self.semantic = semantic_tagger(embedder)
+
+    def tag_texts(self, texts: list[str]) -> list[list[PatternTag]]:
+        out = []
+        for cue_tags, sem_tags in zip(
+            self.cues.tag_texts(texts), self.semantic.tag_texts(texts), strict=True
+        ):
+            seen = {t.pattern for t in cue_tags}
+            out.append(cue_tags + [t for t in sem_tags if t.pattern not in seen])
+        return out
+
+
+_SEMANTIC: dict[str, SemanticTagger] = {}
+
+
+def semantic_tagger(embedder: Embedder) -> SemanticTagger:
+    """One trained tagger per embedder model per process: training embeds the exemplars once."""
+    if embedder.name not in _SEMANTIC:
+        _SEMANTIC[embedder.name] = SemanticTagger(embedder)
+    return _SEMANTIC[embedder.name]
+
+
+@cache
+def _cue_tagger() -> CueTagger:
+    return CueTagger()
+
+
+def make_tagger(name: str, embedder_factory: object = None) -> Tagger:
+    if name == "cues":
+        return _cue_tagger()
+    if name in ("hybrid", "semantic"):
+        from kb.embeddings import make_embedder
+
+        embedder = (
+            embedder_factory()
+            if callable(embedder_factory)
+            else make_embedder("sentence-transformers")
+        )
+        return HybridTagger(embedder) if name == "hybrid" else semantic_tagger(embedder)
+    raise ValueError(f"unknown tagger {name!r}; valid: cues, semantic, hybrid")
+
+
+def tag_document(doc: ParsedDocument, tagger: Tagger | None = None) -> None:
     """Tag each unit; the document shows the union of its units' patterns."""
+    tagger = tagger or _cue_tagger()
+    units = [u for u in doc.units if u.kind not in _SKIP_KINDS]
+    for unit, tags in zip(units, tagger.tag_texts([u.text for u in units]), strict=True):
+        unit.patterns = tags
     seen: dict[str, PatternTag] = {}
-    for unit in doc.units:
-        if unit.kind in ("prompt", "config"):
-            continue
-        unit.patterns = tag_text(unit.text)
+    for unit in units:
         for tag in unit.patterns:
             seen.setdefault(tag.pattern, tag)
     doc.patterns = list(seen.values())

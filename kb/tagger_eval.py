@@ -1,4 +1,4 @@
-"""Measure the tagger against hand-labelled units: precision and recall per pattern."""
+"""Measure a tagger against hand-labelled units: precision and recall per pattern."""
 
 from __future__ import annotations
 
@@ -6,17 +6,19 @@ import json
 from pathlib import Path
 from typing import Any
 
-from kb.tagger import tag_text
+from kb.tagger import Tagger, make_tagger
 from kb.taxonomy import pattern_ids
 
 
-def evaluate(path: Path) -> dict[str, Any]:
+def evaluate(path: Path, tagger: Tagger | None = None) -> dict[str, Any]:
+    tagger = tagger or make_tagger("cues")
     units = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+    predicted = tagger.tag_texts([u["text"] for u in units])
     counts = {p: {"tp": 0, "fp": 0, "fn": 0} for p in pattern_ids()}
     mistakes = []
-    for unit in units:
+    for unit, tags in zip(units, predicted, strict=True):
         gold = set(unit["patterns"])
-        got = {t.pattern for t in tag_text(unit["text"])}
+        got = {t.pattern for t in tags}
         for p in counts:
             if p in got and p in gold:
                 counts[p]["tp"] += 1
@@ -38,4 +40,10 @@ def evaluate(path: Path) -> dict[str, Any]:
         "precision": round(tp / (tp + fp), 3) if tp + fp else 0.0,
         "recall": round(tp / (tp + fn), 3) if tp + fn else 0.0,
     }
-    return {"units": len(units), "patterns": rows, "micro": micro, "mistakes": mistakes}
+    return {
+        "tagger": tagger.name,
+        "units": len(units),
+        "patterns": rows,
+        "micro": micro,
+        "mistakes": mistakes,
+    }
