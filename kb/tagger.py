@@ -23,6 +23,23 @@ if TYPE_CHECKING:
 
 _SENTENCE = re.compile(r"(?<=[.!?])[\"'”)]?\s+(?=[A-Z0-9\"'“(])|\n+")
 _SKIP_KINDS = ("prompt", "config")
+_SEMANTIC_KINDS = (
+    "root_cause",
+    "lesson",
+    "constraint",
+    "risk",
+    "recommendation",
+    "decision",
+    "summary",
+    "impact",
+    "context",
+    "other",
+)
+# Semantic tags need this much more than the cross-validated threshold: real documents are mostly
+# neutral text, unlike the pattern-dense exemplars. Chosen on corpus/labelled/document-patterns.json.
+SEMANTIC_MARGIN = 0.3
+# A document shows a pattern when a cue phrase says so, or when this many units do semantically.
+DOCUMENT_SEMANTIC_UNITS = 2
 
 
 def split_sentences(text: str) -> list[str]:
@@ -80,8 +97,16 @@ class SemanticTagger:
 
     name = "semantic"
 
-    def __init__(self, embedder: Embedder, *, alpha: float = 1.0, folds: int = 5) -> None:
+    def __init__(
+        self,
+        embedder: Embedder,
+        *,
+        alpha: float = 3.0,
+        folds: int = 5,
+        margin: float = SEMANTIC_MARGIN,
+    ) -> None:
         self.embedder = embedder
+        self.margin = margin
         self.ids = pattern_ids()
         units = load_exemplars()
         x = embedder.embed([str(u["text"]) for u in units])
@@ -120,7 +145,8 @@ class SemanticTagger:
         if not texts:
             return []
         scores = self.scores(texts)
-        hits = [[j for j in range(len(self.ids)) if row[j] >= self.thresholds[j]] for row in scores]
+        cut = self.thresholds + self.margin
+        hits = [[j for j in range(len(self.ids)) if row[j] >= cut[j]] for row in scores]
         out: list[list[PatternTag]] = []
         for text, found, row in zip(texts, hits, scores, strict=True):
             tags = []
@@ -188,13 +214,23 @@ def make_tagger(name: str, embedder_factory: object = None) -> Tagger:
 
 
 def tag_document(doc: ParsedDocument, tagger: Tagger | None = None) -> None:
-    """Tag each unit; the document shows the union of its units' patterns."""
+    """Tag each unit; the document shows a pattern that a cue finds, or that several units show."""
     tagger = tagger or _cue_tagger()
     units = [u for u in doc.units if u.kind not in _SKIP_KINDS]
-    for unit, tags in zip(units, tagger.tag_texts([u.text for u in units]), strict=True):
-        unit.patterns = tags
-    seen: dict[str, PatternTag] = {}
+    texts = [u.text for u in units]
+    semantic_ok = [u.kind in _SEMANTIC_KINDS for u in units]
+    for unit, tags, ok in zip(units, tagger.tag_texts(texts), semantic_ok, strict=True):
+        unit.patterns = [t for t in tags if ok or not t.cue.startswith("semantic")]
+    cue_first: dict[str, PatternTag] = {}
+    semantic: dict[str, list[PatternTag]] = {}
     for unit in units:
         for tag in unit.patterns:
-            seen.setdefault(tag.pattern, tag)
-    doc.patterns = list(seen.values())
+            if tag.cue.startswith("semantic"):
+                semantic.setdefault(tag.pattern, []).append(tag)
+            else:
+                cue_first.setdefault(tag.pattern, tag)
+    shown = dict(cue_first)
+    for pattern, tags in semantic.items():
+        if pattern not in shown and len(tags) >= DOCUMENT_SEMANTIC_UNITS:
+            shown[pattern] = tags[0]
+    doc.patterns = list(shown.values())

@@ -1,0 +1,60 @@
+"""End to end with the real embedding model: the default install's tagger on the shipped corpus."""
+
+import json
+import socket
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from kb.cli import cli
+from kb.embeddings import make_embedder
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Any connection outside loopback fails the test."""
+    real_connect = socket.socket.connect
+
+    def guarded(self, address):
+        host = address[0] if isinstance(address, tuple) else str(address)
+        if host not in ("127.0.0.1", "::1", "localhost") and not str(host).startswith("/"):
+            raise AssertionError(f"network access attempted: {address!r}")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+    monkeypatch.setattr(socket, "create_connection", lambda *a, **k: guarded(None, a[0]))
+
+
+def test_minilm_loads_offline_and_embeds(no_network):
+    embedder = make_embedder("sentence-transformers")
+    vectors = embedder.embed(
+        ["vendor LLM blocked by security review", "security review blocked the vendor API"]
+    )
+    assert vectors.shape == (2, 384)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert float(vectors[0] @ vectors[1]) > 0.6
+
+
+def test_ingest_with_hybrid_tagger(tmp_path, corpus_dir, monkeypatch, no_network):
+    monkeypatch.setenv("KB_TAGGER", "hybrid")
+    db = tmp_path / "kb.db"
+    result = CliRunner().invoke(
+        cli, ["--db", str(db), "ingest", str(corpus_dir), "--json"], catch_exceptions=False
+    )
+    assert result.exit_code == 0
+    stats = json.loads(CliRunner().invoke(cli, ["--db", str(db), "stats", "--json"]).stdout)
+    assert len(stats["by_pattern"]) == 12
+    # documents are not tagged with everything: the average document shows a handful of patterns
+    assert sum(stats["by_pattern"].values()) / stats["documents"] < 6
+    doc_id = json.loads(
+        CliRunner()
+        .invoke(cli, ["--db", str(db), "list", "--json", "--pattern", "handoff-loss"])
+        .stdout
+    )[0]["id"]
+    shown = json.loads(CliRunner().invoke(cli, ["--db", str(db), "show", doc_id, "--json"]).stdout)
+    tag = next(t for t in shown["patterns"] if t["pattern"] == "handoff-loss")
+    unit = next(u for u in shown["units"] if u["id"] == tag["unit_id"])
+    assert tag["evidence"] in unit["text"]
