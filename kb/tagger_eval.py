@@ -17,7 +17,7 @@ def evaluate(path: Path, tagger: Tagger | None = None) -> dict[str, Any]:
         return _evaluate_documents(path, tagger)
     units = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
     predicted = tagger.tag_texts([u["text"] for u in units])
-    pairs = [
+    pairs: list[tuple[str, set[str], set[str], set[str]]] = [
         (u["id"], set(u["patterns"]), set(), {t.pattern for t in tags})
         for u, tags in zip(units, predicted, strict=True)
     ]
