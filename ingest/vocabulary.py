@@ -48,7 +48,7 @@ HEADING_CATEGORIES: list[tuple[str, str]] = [
         r"recommend|action items?|follow[- ]?ups?|next steps?|to[- ]?do|remediation|counter-?measures"
         r"|corrective|improvements?|for the (new owner|next team)|actions?$|proposals?|way forward"
         r"|what (i|we).?d suggest|what (i|we) would (do|suggest)|suggestions?|prevent|moving forward"
-        r"|going forward|mitigations?",
+        r"|going forward|mitigations?|resolution|recovery",
     ),
     ("decision", r"decisions?|decided|rationale|why we did|design choices?|trade-?offs?|choices"),
     (

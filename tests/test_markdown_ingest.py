@@ -170,6 +170,7 @@ def test_two_column_metadata_table_with_empty_header():
         ("Action items", "recommendation"),
         ("Follow-ups", "recommendation"),
         ("Next steps", "recommendation"),
+        ("Resolution and recovery", "recommendation"),
         ("Timeline (all times CET)", "timeline"),
         ("Impact", "impact"),
         ("3. Executive summary", "summary"),
