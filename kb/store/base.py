@@ -19,7 +19,9 @@ class Store(Protocol):
         facets: list[tuple[str, str]],
         *,
         supersedes: str | None = None,
-    ) -> None: ...
+        vectors: list[dict[str, Any]] | None = None,
+    ) -> list[int]: ...
+
 
     def delete_document(self, document_id: str) -> bool: ...
 

@@ -86,7 +86,28 @@ def m001_create_tables(db: Database) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [m001_create_tables]
+def m002_vectors(db: Database) -> None:
+    """Embeddings live in SQLite (the source of truth); the FAISS file is rebuilt from here."""
+    db.execute(
+        """
+        CREATE TABLE vectors (
+            vid INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            ref_id TEXT NOT NULL,
+            document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            model TEXT NOT NULL,
+            dim INTEGER NOT NULL,
+            vector BLOB NOT NULL,
+            UNIQUE (kind, ref_id, model)
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_vectors_document ON vectors(document_id)")
+    db.execute("CREATE INDEX idx_vectors_model ON vectors(model)")
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [m001_create_tables, m002_vectors]
+
 
 
 def apply(db: Database) -> list[str]:

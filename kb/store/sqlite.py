@@ -9,7 +9,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from sqlite_utils import Database
+
 
 from kb.store import migrations
 
@@ -63,8 +65,11 @@ class SqliteStore:
         facets: list[tuple[str, str]],
         *,
         supersedes: str | None = None,
-    ) -> None:
+        vectors: list[dict[str, Any]] | None = None,
+    ) -> list[int]:
+        """Write a document whole; returns the vids of its vectors, in the order given."""
         row = {k: (json.dumps(v) if k in _JSON_COLUMNS else v) for k, v in document.items()}
+        vids: list[int] = []
         with self.transaction():
             self._insert("documents", row)
             for unit in units:
@@ -72,19 +77,64 @@ class SqliteStore:
             for tag in tags:
                 self._insert("pattern_tags", tag)
             for facet, value in sorted(set(facets)):
-                self._insert(
-                    "facets", {"document_id": document["id"], "facet": facet, "value": value}
-                )
+                self._insert("facets", {"document_id": document["id"], "facet": facet, "value": value})
+            for vector in vectors or []:
+                vids.append(self._insert("vectors", {**vector, "document_id": document["id"]}))
             if supersedes:
                 self.conn.execute(
-                    "UPDATE documents SET superseded_by = ? WHERE id = ?",
-                    [document["id"], supersedes],
+                    "UPDATE documents SET superseded_by = ? WHERE id = ?", [document["id"], supersedes]
                 )
+        return vids
 
-    def _insert(self, table: str, row: dict[str, Any]) -> None:
+    def _insert(self, table: str, row: dict[str, Any]) -> int:
         columns = ", ".join(f"[{c}]" for c in row)
         marks = ", ".join("?" for _ in row)
-        self.conn.execute(f"INSERT INTO [{table}] ({columns}) VALUES ({marks})", list(row.values()))
+        cursor = self.conn.execute(f"INSERT INTO [{table}] ({columns}) VALUES ({marks})", list(row.values()))
+        return int(cursor.lastrowid or 0)
+
+    # --- vectors -----------------------------------------------------------------------
+    def live_vector_ids(self, model: str) -> np.ndarray:
+        """Vids of the vectors search may use: this model, documents not superseded."""
+        rows = self.conn.execute(
+            "SELECT v.vid FROM vectors v JOIN documents d ON d.id = v.document_id "
+            "WHERE v.model = ? AND d.superseded_by IS NULL ORDER BY v.vid",
+            [model],
+        ).fetchall()
+        return np.array([r[0] for r in rows], dtype=np.int64)
+
+    def load_vectors(self, vids: np.ndarray, dim: int) -> np.ndarray:
+        out = np.zeros((len(vids), dim), dtype=np.float32)
+        position = {int(v): i for i, v in enumerate(vids)}
+        for start in range(0, len(vids), 900):
+            chunk = [int(v) for v in vids[start : start + 900]]
+            marks = ", ".join("?" for _ in chunk)
+            for vid, blob in self.conn.execute(
+                f"SELECT vid, vector FROM vectors WHERE vid IN ({marks})", chunk
+            ):
+                out[position[vid]] = np.frombuffer(blob, dtype=np.float32)
+        return out
+
+    def vector_ids_of(self, document_id: str) -> list[int]:
+        return [r[0] for r in self.conn.execute("SELECT vid FROM vectors WHERE document_id = ?", [document_id])]
+
+    def vector_targets(self, vids: list[int]) -> dict[int, tuple[str, str]]:
+        """vid -> (kind, ref_id)."""
+        out: dict[int, tuple[str, str]] = {}
+        for start in range(0, len(vids), 900):
+            chunk = vids[start : start + 900]
+            marks = ", ".join("?" for _ in chunk)
+            for vid, kind, ref in self.conn.execute(
+                f"SELECT vid, kind, ref_id FROM vectors WHERE vid IN ({marks})", chunk
+            ):
+                out[vid] = (kind, ref)
+        return out
+
+    def vector_of(self, kind: str, ref_id: str, model: str) -> tuple[int, np.ndarray] | None:
+        row = self.conn.execute(
+            "SELECT vid, vector FROM vectors WHERE kind = ? AND ref_id = ? AND model = ?", [kind, ref_id, model]
+        ).fetchone()
+        return (row[0], np.frombuffer(row[1], dtype=np.float32)) if row else None
+
 
     def delete_document(self, document_id: str) -> bool:
         with self.transaction():
