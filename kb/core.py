@@ -17,6 +17,7 @@ from kb.files import expand
 from kb.records import ParsedDocument
 from kb.store import SqliteStore, Store
 from kb.tagger import Tagger, make_tagger, tag_document
+from kb.vectors import IndexKeeper, document_input, to_blob, unit_input
 
 EXPORT_VERSION = 1
 
@@ -100,6 +101,7 @@ class KnowledgeBase:
         self.store: Store = store or SqliteStore(self.settings.db_path)
         self._tagger = tagger
         self._embedder: Embedder | None = None
+        self._keeper: IndexKeeper | None = None
 
     @property
     def embedder(self) -> Embedder:
@@ -111,7 +113,28 @@ class KnowledgeBase:
         return self._embedder
 
     @property
+    def keeper(self) -> IndexKeeper:
+        """The FAISS index, opened (and repaired against SQLite if needed) on first use."""
+        if self._keeper is None:
+            self._keeper = IndexKeeper(
+                self.store,  # type: ignore[arg-type]
+                self.settings.db_path,
+                model=self.embedder.name,
+                dim=self.embedder.dim,
+            )
+        return self._keeper
+
+    def save_index(self) -> None:
+        if self._keeper is not None:
+            self._keeper.save()
+
+    def reindex(self) -> int:
+        """Rebuild the vector index from the vectors in SQLite; returns how many it holds."""
+        return self.keeper.rebuild()
+
+    @property
     def tagger(self) -> Tagger:
+
         if self._tagger is None:
             self._tagger = make_tagger(self.settings.tagger, lambda: self.embedder)
         return self._tagger
@@ -127,7 +150,9 @@ class KnowledgeBase:
         return kb
 
     def close(self) -> None:
+        self.save_index()
         closer = getattr(self.store, "close", None)
+
         if closer:
             closer()
 
@@ -154,10 +179,13 @@ class KnowledgeBase:
         report = Report([Result(name, "failed", reason=why) for name, why in missing])
         if on_start:
             on_start(len(files))
-        for path in files:
-            report.results.extend(self._ingest_file(path, fmt=fmt, mapping=mapping))
-            if on_progress:
-                on_progress(str(path))
+        try:
+            for path in files:
+                report.results.extend(self._ingest_file(path, fmt=fmt, mapping=mapping))
+                if on_progress:
+                    on_progress(str(path))
+        finally:
+            self.save_index()  # what was committed is indexed, even when interrupted
         report.seconds = time.perf_counter() - started
         return report
 
@@ -237,8 +265,13 @@ class KnowledgeBase:
         existing = self.store.find_by_hash(doc.content_hash)
         if existing:
             return Result(doc.source, "unchanged", existing["id"], existing["title"])
-        tag_document(doc, self.tagger)
+        keeper = self.keeper  # opened before the write, so the new rows are not mistaken for drift
+        inputs = [unit_input(doc.title, u) for u in doc.units] + [document_input(doc)]
+
+        vectors = self.embedder.embed(inputs)
+        tag_document(doc, self.tagger, vectors=vectors[:-1])
         previous = self.store.current_version_at(source_key)
+
         doc_id = doc.content_hash[:12]
         row = {
             "id": doc_id,
@@ -291,9 +324,20 @@ class KnowledgeBase:
                 }
                 for t in unit.patterns
             ]
-        self.store.insert_document(
-            row, units, tags, _facets(doc), supersedes=previous["id"] if previous else None
+        vids = self.store.insert_document(
+            row,
+            units,
+            tags,
+            _facets(doc),
+            supersedes=previous["id"] if previous else None,
+            vectors=self._vector_rows(doc_id, [u["id"] for u in units], vectors),
         )
+
+        # the index follows the database, only after the commit
+        keeper.add(vids, vectors)
+        if previous:
+            keeper.remove(self.store.vector_ids_of(previous["id"]))
+
         return Result(
             doc.source,
             "new-version" if previous else "added",
@@ -342,8 +386,17 @@ class KnowledgeBase:
         return doc
 
     def delete_document(self, document_id: str) -> bool:
+        """Delete a document; the vector index follows, and a superseded version becomes current."""
         doc = self.store.get_document(document_id)
-        return doc is not None and self.store.delete_document(doc["id"])
+        if doc is None:
+            return False
+        vids = self.store.vector_ids_of(doc["id"])
+        if not self.store.delete_document(doc["id"]):
+            return False
+        self.keeper.remove(vids)
+        self.keeper.refresh(quiet=True)  # an older version it superseded is live again
+        self.save_index()
+        return True
 
     def stats(self) -> dict[str, Any]:
         counts = self.store.facet_counts()
@@ -393,6 +446,7 @@ class KnowledgeBase:
         """Load a `kb export` file; documents already present (same content) are left alone."""
         report = Report()
         started = time.perf_counter()
+        keeper = self.keeper  # opened before the writes
         for number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
@@ -413,17 +467,38 @@ class KnowledgeBase:
                 superseded_by = doc.get("superseded_by")
                 if superseded_by and not self.store.get_document(superseded_by):
                     doc["superseded_by"] = None
+                vectors = self.embedder.embed(
+                    [unit_input(doc["title"], u) for u in record["units"]] + [document_input(doc)]
+                )
                 self.store.insert_document(
-                    doc, record["units"], tags, [tuple(f) for f in record["facets"]]
+                    doc,
+                    record["units"],
+                    tags,
+                    [tuple(f) for f in record["facets"]],
+                    vectors=self._vector_rows(
+                        doc["id"], [u["id"] for u in record["units"]], vectors
+                    ),
                 )
                 self._relink_superseded(doc["id"], doc.get("source_key"))
+
                 report.results.append(
                     Result(where, "added", doc["id"], doc["title"], len(record["units"]))
                 )
             except (ValueError, KeyError, TypeError) as exc:
                 report.results.append(Result(where, "failed", reason=f"bad export line: {exc}"))
+        keeper.refresh(quiet=True)  # imported rows, including versions superseded on the way
+
+        self.save_index()
         report.seconds = time.perf_counter() - started
         return report
+
+    def _vector_rows(self, doc_id: str, unit_ids: list[str], vectors: Any) -> list[dict[str, Any]]:
+        model, dim = self.embedder.name, self.embedder.dim
+        refs = [("unit", u) for u in unit_ids] + [("document", doc_id)]
+        return [
+            {"kind": kind, "ref_id": ref, "model": model, "dim": dim, "vector": to_blob(v)}
+            for (kind, ref), v in zip(refs, vectors, strict=True)
+        ]
 
     def _relink_superseded(self, document_id: str, source_key: str | None) -> None:
         db = getattr(self.store, "db", None)

@@ -60,7 +60,9 @@ class FaissIndex:
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         if len(ids):
-            self.index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids.astype(np.int64))
+            self.index.add_with_ids(
+                np.ascontiguousarray(vectors, dtype=np.float32), ids.astype(np.int64)
+            )
 
     def remove(self, ids: Iterable[int]) -> None:
         wanted = np.fromiter(ids, dtype=np.int64)
@@ -109,7 +111,9 @@ class FaissIndex:
         except (OSError, json.JSONDecodeError) as exc:
             raise ValueError(f"index metadata unreadable ({exc})") from None
         if meta.get("model") != model or meta.get("dim") != dim:
-            raise ValueError(f"index was built by {meta.get('model')} ({meta.get('dim')} dims), not {model}")
+            raise ValueError(
+                f"index was built by {meta.get('model')} ({meta.get('dim')} dims), not {model}"
+            )
         try:
             raw = faiss.read_index(str(path))
         except RuntimeError as exc:

@@ -49,7 +49,9 @@ def split_sentences(text: str) -> list[str]:
 class Tagger(Protocol):
     name: str
 
-    def tag_texts(self, texts: list[str]) -> list[list[PatternTag]]: ...
+    def tag_texts(
+        self, texts: list[str], vectors: np.ndarray | None = None
+    ) -> list[list[PatternTag]]: ...
 
 
 def tag_text(text: str) -> list[PatternTag]:
@@ -70,7 +72,9 @@ def tag_text(text: str) -> list[PatternTag]:
 class CueTagger:
     name = "cues"
 
-    def tag_texts(self, texts: list[str]) -> list[list[PatternTag]]:
+    def tag_texts(
+        self, texts: list[str], vectors: np.ndarray | None = None
+    ) -> list[list[PatternTag]]:
         return [tag_text(t) for t in texts]
 
 
@@ -138,13 +142,18 @@ class SemanticTagger:
             thresholds[j] = best
         return thresholds
 
-    def scores(self, texts: list[str]) -> np.ndarray:
-        return _predict(self.weights, self.embedder.embed(texts))
+    def scores(self, texts: list[str], vectors: np.ndarray | None = None) -> np.ndarray:
+        """Scores per pattern; vectors made by the same embedder are reused instead of embedding again."""
+        if vectors is None or len(vectors) != len(texts):
+            vectors = self.embedder.embed(texts)
+        return _predict(self.weights, vectors)
 
-    def tag_texts(self, texts: list[str]) -> list[list[PatternTag]]:
+    def tag_texts(
+        self, texts: list[str], vectors: np.ndarray | None = None
+    ) -> list[list[PatternTag]]:
         if not texts:
             return []
-        scores = self.scores(texts)
+        scores = self.scores(texts, vectors)
         cut = self.thresholds + self.margin
         hits = [[j for j in range(len(self.ids)) if row[j] >= cut[j]] for row in scores]
         out: list[list[PatternTag]] = []
@@ -173,11 +182,12 @@ class HybridTagger:
         self.cues = CueTagger()
         self.semantic = semantic_tagger(embedder)
 
-    def tag_texts(self, texts: list[str]) -> list[list[PatternTag]]:
+    def tag_texts(
+        self, texts: list[str], vectors: np.ndarray | None = None
+    ) -> list[list[PatternTag]]:
         out = []
-        for cue_tags, sem_tags in zip(
-            self.cues.tag_texts(texts), self.semantic.tag_texts(texts), strict=True
-        ):
+        semantic = self.semantic.tag_texts(texts, vectors)
+        for cue_tags, sem_tags in zip(self.cues.tag_texts(texts), semantic, strict=True):
             seen = {t.pattern for t in cue_tags}
             out.append(cue_tags + [t for t in sem_tags if t.pattern not in seen])
         return out
@@ -213,13 +223,22 @@ def make_tagger(name: str, embedder_factory: object = None) -> Tagger:
     raise ValueError(f"unknown tagger {name!r}; valid: cues, semantic, hybrid")
 
 
-def tag_document(doc: ParsedDocument, tagger: Tagger | None = None) -> None:
-    """Tag each unit; the document shows a pattern that a cue finds, or that several units show."""
+def tag_document(
+    doc: ParsedDocument, tagger: Tagger | None = None, *, vectors: np.ndarray | None = None
+) -> None:
+    """Tag each unit; the document shows a pattern that a cue finds, or that several units show.
+
+    `vectors`, one per unit of the document from the same embedder, are reused when given.
+    """
     tagger = tagger or _cue_tagger()
-    units = [u for u in doc.units if u.kind not in _SKIP_KINDS]
+    keep = [i for i, u in enumerate(doc.units) if u.kind not in _SKIP_KINDS]
+    units = [doc.units[i] for i in keep]
+    unit_vectors = vectors[keep] if vectors is not None and len(vectors) == len(doc.units) else None
     texts = [u.text for u in units]
     semantic_ok = [u.kind in _SEMANTIC_KINDS for u in units]
-    for unit, tags, ok in zip(units, tagger.tag_texts(texts), semantic_ok, strict=True):
+    for unit, tags, ok in zip(
+        units, tagger.tag_texts(texts, unit_vectors), semantic_ok, strict=True
+    ):
         unit.patterns = [t for t in tags if ok or not t.cue.startswith("semantic")]
     cue_first: dict[str, PatternTag] = {}
     semantic: dict[str, list[PatternTag]] = {}

@@ -14,9 +14,11 @@ SHARED = ROOT.parent / "shared" / "corpora"
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test touches the real user data dir or inherits KB_ settings from the shell."""
-    for name in ("KB_DB", "KB_MAX_FILE_BYTES", "KB_CORPUS", "KB_EMBEDDER"):
+    for name in ("KB_DB", "KB_MAX_FILE_BYTES", "KB_CORPUS"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("KB_TAGGER", "cues")  # fast and model-free; tests of the model set their own
+    monkeypatch.setenv("KB_EMBEDDER", "hashing")
+
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
 

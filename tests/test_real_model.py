@@ -40,6 +40,8 @@ def test_minilm_loads_offline_and_embeds(no_network):
 
 def test_ingest_with_hybrid_tagger(tmp_path, corpus_dir, monkeypatch, no_network):
     monkeypatch.setenv("KB_TAGGER", "hybrid")
+    monkeypatch.setenv("KB_EMBEDDER", "sentence-transformers")
+
     db = tmp_path / "kb.db"
     result = CliRunner().invoke(
         cli, ["--db", str(db), "ingest", str(corpus_dir), "--json"], catch_exceptions=False

@@ -109,7 +109,6 @@ def m002_vectors(db: Database) -> None:
 MIGRATIONS: list[Callable[[Database], None]] = [m001_create_tables, m002_vectors]
 
 
-
 def apply(db: Database) -> list[str]:
     """Apply every migration not yet recorded; returns the names applied."""
     db.execute(

@@ -12,7 +12,6 @@ from typing import Any
 import numpy as np
 from sqlite_utils import Database
 
-
 from kb.store import migrations
 
 FACETS = ("kind", "phase", "outcome", "department", "technique", "pattern")
@@ -77,19 +76,24 @@ class SqliteStore:
             for tag in tags:
                 self._insert("pattern_tags", tag)
             for facet, value in sorted(set(facets)):
-                self._insert("facets", {"document_id": document["id"], "facet": facet, "value": value})
+                self._insert(
+                    "facets", {"document_id": document["id"], "facet": facet, "value": value}
+                )
             for vector in vectors or []:
                 vids.append(self._insert("vectors", {**vector, "document_id": document["id"]}))
             if supersedes:
                 self.conn.execute(
-                    "UPDATE documents SET superseded_by = ? WHERE id = ?", [document["id"], supersedes]
+                    "UPDATE documents SET superseded_by = ? WHERE id = ?",
+                    [document["id"], supersedes],
                 )
         return vids
 
     def _insert(self, table: str, row: dict[str, Any]) -> int:
         columns = ", ".join(f"[{c}]" for c in row)
         marks = ", ".join("?" for _ in row)
-        cursor = self.conn.execute(f"INSERT INTO [{table}] ({columns}) VALUES ({marks})", list(row.values()))
+        cursor = self.conn.execute(
+            f"INSERT INTO [{table}] ({columns}) VALUES ({marks})", list(row.values())
+        )
         return int(cursor.lastrowid or 0)
 
     # --- vectors -----------------------------------------------------------------------
@@ -115,7 +119,12 @@ class SqliteStore:
         return out
 
     def vector_ids_of(self, document_id: str) -> list[int]:
-        return [r[0] for r in self.conn.execute("SELECT vid FROM vectors WHERE document_id = ?", [document_id])]
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT vid FROM vectors WHERE document_id = ?", [document_id]
+            )
+        ]
 
     def vector_targets(self, vids: list[int]) -> dict[int, tuple[str, str]]:
         """vid -> (kind, ref_id)."""
@@ -131,10 +140,10 @@ class SqliteStore:
 
     def vector_of(self, kind: str, ref_id: str, model: str) -> tuple[int, np.ndarray] | None:
         row = self.conn.execute(
-            "SELECT vid, vector FROM vectors WHERE kind = ? AND ref_id = ? AND model = ?", [kind, ref_id, model]
+            "SELECT vid, vector FROM vectors WHERE kind = ? AND ref_id = ? AND model = ?",
+            [kind, ref_id, model],
         ).fetchone()
         return (row[0], np.frombuffer(row[1], dtype=np.float32)) if row else None
-
 
     def delete_document(self, document_id: str) -> bool:
         with self.transaction():
