@@ -298,7 +298,8 @@ class KnowledgeBase:
             "fields": doc.fields,
             "warnings": doc.warnings,
         }
-        units, tags = [], []
+        units: list[dict[str, Any]] = []
+        tags: list[dict[str, Any]] = []
         for ord_, unit in enumerate(doc.units, start=1):
             unit_id = f"{doc_id}-{ord_:03d}"
             units.append(

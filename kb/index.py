@@ -67,7 +67,7 @@ class FaissIndex:
     def remove(self, ids: Iterable[int]) -> None:
         wanted = np.fromiter(ids, dtype=np.int64)
         if len(wanted):
-            self.index.remove_ids(wanted)
+            self.index.remove_ids(wanted)  # type: ignore[arg-type]
 
     def search(
         self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
@@ -82,7 +82,7 @@ class FaissIndex:
         if allowed is not None:
             if len(allowed) == 0:
                 return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed.astype(np.int64)))
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed.astype(np.int64)))  # type: ignore[call-arg]
             k = min(k, len(allowed))
         scores, ids = self.index.search(q, min(k, self.count), params=params)
         keep = ids[0] >= 0
@@ -121,7 +121,7 @@ class FaissIndex:
         if raw.d != dim:
             raise ValueError(f"index has {raw.d} dimensions, expected {dim}")
         index = cls(model, dim)
-        index.index = faiss.downcast_index(raw) if not isinstance(raw, faiss.IndexIDMap2) else raw
+        index.index = faiss.downcast_index(raw) if not isinstance(raw, faiss.IndexIDMap2) else raw  # type: ignore[assignment]
         if not isinstance(index.index, faiss.IndexIDMap2):
             raise ValueError("index file is not an id-mapped flat index")
         return index
