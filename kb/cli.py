@@ -364,5 +364,196 @@ def tagger_eval(path: Path, tagger_name: str, as_json: bool) -> None:
     click.echo(f"{'micro average':<34} {m['precision']:>5.2f} {m['recall']:>5.2f}")
 
 
+@cli.command()
+@click.argument("query")
+@filter_options
+@click.option(
+    "--since", metavar="DATE", help="Only documents dated on or after DATE (e.g. 2024-01)."
+)
+@click.option("--until", metavar="DATE", help="Only documents dated on or before DATE.")
+@click.option("-n", "--limit", type=click.IntRange(1, 1000), default=10, show_default=True)
+@click.option(
+    "--mode",
+    type=click.Choice(["hybrid", "dense", "bm25", "weighted"]),
+    default="hybrid",
+    show_default=True,
+    help="hybrid fuses keyword (BM25) and semantic ranks.",
+)
+@click.option(
+    "--group", is_flag=True, help="One hit per document, with its other matching units listed."
+)
+@click.option("--explain", is_flag=True, help="Say why each hit matched.")
+@click.option(
+    "--server",
+    envvar="KB_SERVER",
+    metavar="URL",
+    help="Ask a running `kb serve` instead of loading the model here (env KB_SERVER).",
+)
+@json_option
+@pass_ctx
+def search(
+    obj: Context,
+    query: str,
+    since: str | None,
+    until: str | None,
+    limit: int,
+    mode: str,
+    group: bool,
+    explain: bool,
+    server: str | None,
+    as_json: bool,
+    **filters: Any,
+) -> None:
+    """Search past failures, lessons and constraints.
+
+    Filters narrow the candidates before ranking, so a filtered search still returns the
+    best LIMIT matches among the documents that pass.
+
+    \b
+    Examples:
+      kb search "vendor LLM blocked by security review" --limit 10
+      kb search "accuracy dropped on real production data" --pattern production-divergence --phase pilot --json
+      kb search "chatbot over HR policies" --explain --group
+    """
+    from kb.search import SearchError
+
+    options = {
+        "filters": {k: list(v) for k, v in filters.items() if v},
+        "since": since,
+        "until": until,
+        "limit": limit,
+        "mode": mode,
+        "group": group,
+    }
+    if server:
+        from kb.remote import remote_search
+
+        result = remote_search(server, query, options)
+    else:
+        try:
+            result = obj.kb.search(query, **options)
+        except (SearchError, FilterError) as exc:
+            raise click.UsageError(str(exc)) from None
+    if as_json:
+        emit(result)
+        return
+    _print_hits(result, explain)
+
+
+def _print_hits(result: dict[str, Any], explain: bool) -> None:
+    if not result["hits"]:
+        click.echo(result.get("message", "no hits"))
+        return
+    for hit in result["hits"]:
+        where = hit["section"] if hit["unit_id"] else "whole document"
+        lines = hit["explain"]["location"]["lines"] if hit.get("explain") else None
+        click.secho(f"{hit['rank']:>2}. {hit['title']}", bold=True)
+        click.echo(
+            f"    {hit['kind']} · {where}{f' (lines {lines[0]}-{lines[1]})' if lines else ''}"
+        )
+        click.echo(f"    {hit['snippet']}")
+        click.echo(f"    {hit['source']}  [{hit['unit_id'] or hit['document_id']}]")
+        if hit.get("also"):
+            click.echo(
+                f"    also: {', '.join(a['unit_id'] or 'document' for a in hit['also'][:5])}"
+            )
+        if explain:
+            e = hit["explain"]
+            parts = [
+                f"terms: {', '.join(e['matched_terms']) or '-'}",
+                f"keyword rank: {e['keyword_rank'] or '-'}",
+                f"semantic rank: {e['dense_rank'] or '-'} (similarity {e['dense_similarity']})",
+            ]
+            if "shared_patterns" in e:
+                parts.append(f"shared patterns: {', '.join(e['shared_patterns']) or '-'}")
+            click.echo("    why: " + "; ".join(parts))
+    if result.get("note"):
+        click.echo(result["note"], err=True)
+
+
+@cli.command()
+@click.argument("unit_id")
+@click.option("-n", "--limit", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option("--explain", is_flag=True, help="Show similarity and shared failure patterns.")
+@json_option
+@pass_ctx
+def related(obj: Context, unit_id: str, limit: int, explain: bool, as_json: bool) -> None:
+    """Lessons, root causes and constraints like this unit, from other projects.
+
+    \b
+    Example:
+      kb related 4bd81dcb06ef-012
+    """
+    from kb.search import SearchError
+
+    try:
+        result = obj.kb.related(unit_id, limit=limit)
+    except SearchError as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        emit(result)
+        return
+    click.echo(f"Like: {result['text'][:200]}")
+    _print_hits(result, explain)
+
+
+@cli.command()
+@pass_ctx
+def reindex(obj: Context) -> None:
+    """Rebuild the vector index from the vectors stored in the database.
+
+    The index is a cache: it is rebuilt automatically when missing, corrupt, built by
+    another model or out of step; this forces it.
+    """
+    n = obj.kb.reindex()
+    click.echo(f"vector index rebuilt: {n} vectors ({obj.kb.embedder.name})")
+
+
+@cli.command("eval")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--mode",
+    "modes",
+    multiple=True,
+    type=click.Choice(["hybrid", "dense", "bm25", "weighted"]),
+    help="Modes to compare (default: all four).",
+)
+@click.option("--per-query", is_flag=True, help="Also print each query's nDCG@10.")
+@json_option
+@pass_ctx
+def eval_(obj: Context, path: Path, modes: tuple[str, ...], per_query: bool, as_json: bool) -> None:
+    """Retrieval quality against graded judgments: nDCG@10, Recall@10, MRR per mode.
+
+    Each line of PATH: {"id", "query", "relevant": {"<file name>": 0|1|2}, "filters"?}.
+
+    \b
+    Example:
+      kb eval corpus/eval/queries.jsonl
+    """
+    from kb.evaluation import DEFAULT_MODES, evaluate, load_queries
+
+    try:
+        queries = load_queries(path)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    result = evaluate(obj.kb, queries, modes or DEFAULT_MODES)
+    if as_json:
+        emit(result)
+        return
+    click.echo(f"{result['queries']} queries, documents judged 0/1/2")
+    click.echo(f"{'mode':<10} {'nDCG@10':>8} {'Recall@10':>10} {'MRR':>6}")
+    for mode, row in result["table"].items():
+        click.echo(
+            f"{mode:<10} {row['ndcg@10']:>8.3f} {row['recall@10']:>10.3f} {row['mrr']:>6.3f}"
+        )
+    if per_query:
+        for mode, rows in result["per_query"].items():
+            click.echo(f"-- {mode}")
+            for row in rows:
+                click.echo(
+                    f"  {row['id']:<8} nDCG@10 {row['ndcg@10']:.3f}  top: {', '.join(row['top'][:3])}"
+                )
+
+
 def main() -> None:
     cli()

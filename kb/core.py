@@ -522,6 +522,19 @@ class KnowledgeBase:
                     "UPDATE documents SET superseded_by = NULL WHERE id = ?", [rows[-1]["id"]]
                 )
 
+    # --- search ----------------------------------------------------------------------------
+    def search(self, query: str, **options: Any) -> dict[str, Any]:
+        """Hybrid search; see kb.search.Searcher.search for the options."""
+        from kb.search import Searcher
+
+        return Searcher(self).search(query, **options)
+
+    def related(self, unit_id: str, *, limit: int = 10) -> dict[str, Any]:
+        from kb.search import related
+
+        return related(self, unit_id, limit=limit)
+
     def iter_units(self) -> Iterator[dict[str, Any]]:
+
         for doc in self.store.iter_documents():
             yield from self.store.units_of(doc["id"])

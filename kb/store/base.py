@@ -8,7 +8,6 @@ from typing import Any, Protocol
 import numpy as np
 
 
-
 class Store(Protocol):
     def find_by_hash(self, content_hash: str) -> dict[str, Any] | None: ...
 
@@ -54,4 +53,3 @@ class Store(Protocol):
     def vector_targets(self, vids: list[int]) -> dict[int, tuple[str, str]]: ...
 
     def vector_of(self, kind: str, ref_id: str, model: str) -> tuple[int, np.ndarray] | None: ...
-
