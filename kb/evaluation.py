@@ -79,7 +79,7 @@ def evaluate(
         for item in queries:
             result = kb.search(item["query"], filters=item.get("filters"), limit=100, mode=mode)
             ranked = ranked_documents(result["hits"], 100)
-            row = {
+            row: dict[str, Any] = {
                 "id": item.get("id"),
                 "ndcg@10": ndcg(ranked, item["relevant"], k),
                 "recall@10": recall(ranked, item["relevant"], k),
