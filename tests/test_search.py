@@ -1,0 +1,202 @@
+"""Search on a real SQLite store with the hashing embedder (fast, deterministic)."""
+
+import json
+import math
+
+import pytest
+from click.testing import CliRunner
+
+from kb import KnowledgeBase, Settings
+from kb.cli import cli
+from kb.evaluation import ndcg, recall, reciprocal_rank
+from kb.filters import FilterError
+from kb.index import IndexRebuilt, index_path_for
+from kb.search import SearchError
+
+
+def write(folder, name, department, body):
+    path = folder / name
+    path.write_text(
+        f"---\ndepartment: {department}\nphase_reached: pilot\n---\n# {name}\n\n{body}\n"
+    )
+    return path
+
+
+@pytest.fixture
+def store(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i in range(6):
+        write(
+            docs,
+            f"claims-{i}.md",
+            "Claims",
+            "## Root causes\n- The OCR model failed on real scanned claim forms.\n"
+            "- The security review blocked the vendor LLM API.\n",
+        )
+    write(
+        docs,
+        "hr-bot.md",
+        "HR",
+        "## Lessons\n- Involve recruiters before the PoC.\n"
+        "## Root causes\n- The chatbot had no owner after go-live.\n",
+    )
+    kb = KnowledgeBase(Settings(db=tmp_path / "kb.db"))
+    kb.ingest_paths([str(docs)])
+    yield kb
+    kb.close()
+
+
+def test_hits_have_the_documented_fields(store):
+    result = store.search("security review blocked vendor LLM", limit=3)
+    assert result["query"] == "security review blocked vendor LLM"
+    hit = result["hits"][0]
+    assert set(hit) >= {
+        "rank",
+        "unit_id",
+        "document_id",
+        "source",
+        "title",
+        "section",
+        "kind",
+        "text",
+        "snippet",
+        "score",
+        "explain",
+    }
+    assert hit["rank"] == 1 and hit["source"].endswith(".md")
+    assert "security" in hit["explain"]["matched_terms"]
+    assert hit["explain"]["keyword_rank"] is not None
+    assert hit["explain"]["dense_similarity"] is not None
+    assert "**security**" in hit["snippet"].lower()
+    assert hit["explain"]["location"]["lines"][0] > 0
+
+
+def test_filters_apply_before_ranking(store):
+    # the six claims documents win the unfiltered top 3; the HR document must still fill a filtered search
+    top = store.search("OCR scanned claim forms security vendor", limit=3)
+    assert all("claims" in h["source"] for h in top["hits"])
+    filtered = store.search(
+        "OCR scanned claim forms security vendor", limit=3, filters={"department": ["hr"]}
+    )
+    assert filtered["hits"] and all("hr-bot" in h["source"] for h in filtered["hits"])
+    for mode in ("dense", "bm25", "hybrid"):
+        only_hr = store.search("claim", limit=50, mode=mode, filters={"department": ["hr"]})
+        assert all("hr-bot" in h["source"] for h in only_hr["hits"])
+
+
+def test_unknown_filter_value_lists_valid_ones(store):
+    with pytest.raises(FilterError, match="valid: claims, hr"):
+        store.search("x", filters={"department": ["marketing"]})
+    with pytest.raises(FilterError, match="valid: poc, pilot, production"):
+        store.search("x", filters={"phase": ["beta"]})
+
+
+def test_empty_and_huge_queries(store):
+    with pytest.raises(SearchError, match="empty query"):
+        store.search("   ")
+    result = store.search("security " * 2000 + "x" * 5000, limit=2)
+    assert result["hits"] and "note" in result
+
+
+def test_empty_store_says_so(tmp_path):
+    kb = KnowledgeBase(Settings(db=tmp_path / "empty.db"))
+    result = kb.search("anything")
+    assert result["hits"] == [] and "empty" in result["message"]
+
+
+def test_group_by_document(store):
+    grouped = store.search("OCR security vendor", limit=10, group=True)
+    ids = [h["document_id"] for h in grouped["hits"]]
+    assert len(ids) == len(set(ids))
+    assert any(h["also"] for h in grouped["hits"])
+
+
+def test_related_excludes_own_document(store):
+    unit = store.search("chatbot had no owner", limit=1, mode="bm25")["hits"][0]
+    related = store.related(unit["unit_id"], limit=5)
+    assert related["hits"]
+    assert all(h["document_id"] != unit["document_id"] for h in related["hits"])
+    with pytest.raises(SearchError, match="no unit"):
+        store.related("nope-001")
+
+
+def test_index_follows_adds_and_deletes_without_rebuild(store, tmp_path, recwarn):
+    before = store.keeper.index.count
+    path = write(tmp_path, "new.md", "HR", "## Lessons\n- Name two owners.\n")
+    store.ingest_paths([str(path)])
+    assert store.keeper.index.count == before + 2  # one unit and the document
+    doc_id = store.search("two owners", limit=1, mode="bm25")["hits"][0]["document_id"]
+    assert store.delete_document(doc_id)
+    assert store.keeper.index.count == before
+    assert not [w for w in recwarn if issubclass(w.category, IndexRebuilt)]
+
+
+def reopen(tmp_path):
+    return KnowledgeBase(Settings(db=tmp_path / "kb.db"))
+
+
+def test_missing_index_is_rebuilt_with_a_warning(store, tmp_path):
+    count = store.keeper.index.count
+    store.close()
+    index_path_for(tmp_path / "kb.db").unlink()
+    kb = reopen(tmp_path)
+    with pytest.warns(IndexRebuilt, match="missing"):
+        assert kb.keeper.index.count == count
+
+
+def test_corrupt_index_is_rebuilt(store, tmp_path):
+    store.close()
+    index_path_for(tmp_path / "kb.db").write_bytes(b"not a faiss file")
+    with pytest.warns(IndexRebuilt, match="corrupt"):
+        assert reopen(tmp_path).search("OCR", limit=1)["hits"]
+
+
+def test_index_from_another_model_is_rebuilt(store, tmp_path):
+    store.close()
+    meta = index_path_for(tmp_path / "kb.db").with_name("kb.db.faiss.json")
+    meta.write_text(json.dumps({"model": "some-other-model", "dim": 384, "count": 1}))
+    with pytest.warns(IndexRebuilt, match="some-other-model"):
+        reopen(tmp_path).keeper  # noqa: B018
+
+
+def test_index_out_of_step_is_repaired(store, tmp_path):
+    doc_id = store.list_documents()[0]["id"]
+    store.close()
+    kb = reopen(tmp_path)
+    kb.store.conn.execute("DELETE FROM documents WHERE id = ?", [doc_id])  # behind the index's back
+    with pytest.warns(IndexRebuilt, match="out of step"):
+        kb.keeper  # noqa: B018
+    assert all(h["document_id"] != doc_id for h in kb.search("OCR security", limit=50)["hits"])
+
+
+def test_reindex_command(store, tmp_path):
+    store.close()
+    result = CliRunner().invoke(cli, ["--db", str(tmp_path / "kb.db"), "reindex"])
+    assert result.exit_code == 0 and "vector index rebuilt: 21 vectors" in result.output
+
+
+def test_search_cli_json_and_errors(store, tmp_path):
+    db = str(tmp_path / "kb.db")
+    store.close()
+    out = CliRunner().invoke(
+        cli, ["--db", db, "search", "vendor LLM", "--json", "--department", "claims"]
+    )
+    assert out.exit_code == 0
+    data = json.loads(out.stdout)
+    assert data["filters"] == {"department": ["claims"]} and data["hits"]
+    bad = CliRunner().invoke(cli, ["--db", db, "search", "x", "--department", "nope"])
+    assert bad.exit_code == 2 and "valid: claims, hr" in bad.output
+    empty = CliRunner().invoke(cli, ["--db", db, "search", ""])
+    assert empty.exit_code == 2 and "empty query" in empty.output
+    text = CliRunner().invoke(cli, ["--db", db, "search", "security vendor", "--explain"])
+    assert "why: terms:" in text.output
+
+
+def test_metrics_on_known_rankings():
+    relevant = {"a": 2, "b": 1}
+    assert ndcg(["a", "b"], relevant) == pytest.approx(1.0)
+    expected = (1 / math.log2(3) * 3 + 1 / math.log2(4) * 1) / (3 + 1 / math.log2(3))
+    assert ndcg(["x", "a", "b"], relevant) == pytest.approx(expected)
+    assert recall(["a", "x"], relevant) == 0.5
+    assert reciprocal_rank(["x", "y", "b"], relevant) == pytest.approx(1 / 3)
