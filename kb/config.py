@@ -31,8 +31,12 @@ class Settings(BaseSettings):
         default_factory=shipped_corpus, description="folder the default store is built from"
     )
     embedder: str = Field(
-        default="sentence-transformers", description="sentence-transformers or hashing"
+        default="onnx", description="onnx, sentence-transformers (same vectors) or hashing (tests)"
     )
+    model_cache: Path | None = Field(
+        default=None, description="folder for the exported ONNX model; default: the user cache dir"
+    )
+
     tagger: str = Field(
         default="hybrid", description="failure-pattern tagger: hybrid, cues or semantic"
     )

@@ -109,7 +109,10 @@ class KnowledgeBase:
         if self._embedder is None:
             from kb.embeddings import make_embedder
 
-            self._embedder = make_embedder(self.settings.embedder)
+            self._embedder = make_embedder(
+                self.settings.embedder, cache_dir=self.settings.model_cache
+            )
+
         return self._embedder
 
     @property

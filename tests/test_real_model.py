@@ -28,19 +28,31 @@ def no_network(monkeypatch):
     monkeypatch.setattr(socket, "create_connection", lambda *a, **k: guarded(None, a[0]))
 
 
-def test_minilm_loads_offline_and_embeds(no_network):
-    embedder = make_embedder("sentence-transformers")
-    vectors = embedder.embed(
-        ["vendor LLM blocked by security review", "security review blocked the vendor API"]
-    )
-    assert vectors.shape == (2, 384)
-    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
-    assert float(vectors[0] @ vectors[1]) > 0.6
+TEXTS = [
+    "vendor LLM blocked by security review",
+    "security review blocked the vendor API",
+    "The OCR model read 94% of fields on the curated sample and 61% on real scans from the branch offices.",
+]
+
+
+def test_minilm_loads_offline_and_embeds(no_network, model_cache):
+    for name in ("sentence-transformers", "onnx"):
+        vectors = make_embedder(name, cache_dir=model_cache).embed(TEXTS)
+        assert vectors.shape == (3, 384)
+        assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+        assert float(vectors[0] @ vectors[1]) > 0.6
+
+
+def test_onnx_path_gives_the_same_vectors(no_network, model_cache):
+    torch_vectors = make_embedder("sentence-transformers").embed(TEXTS * 10)
+    onnx_vectors = make_embedder("onnx", cache_dir=model_cache).embed(TEXTS * 10)
+    cosines = (torch_vectors * onnx_vectors).sum(axis=1)
+    assert cosines.min() > 0.9999
 
 
 def test_ingest_with_hybrid_tagger(tmp_path, corpus_dir, monkeypatch, no_network):
     monkeypatch.setenv("KB_TAGGER", "hybrid")
-    monkeypatch.setenv("KB_EMBEDDER", "sentence-transformers")
+    monkeypatch.setenv("KB_EMBEDDER", "onnx")
 
     db = tmp_path / "kb.db"
     result = CliRunner().invoke(
