@@ -209,9 +209,10 @@ class KnowledgeBase:
         if existing:
             return Result(doc.source, "unchanged", existing["id"], existing["title"])
         keeper = self.keeper  # opened before the write, so the new rows are not mistaken for drift
-        inputs = [unit_input(doc.title, u) for u in doc.units] + [document_input(doc)]
+        if vectors is None or len(vectors) != len(doc.units) + 1:
+            inputs = [unit_input(doc.title, u) for u in doc.units] + [document_input(doc)]
+            vectors = self.embedder.embed(inputs)
 
-        vectors = self.embedder.embed(inputs)
         tag_document(doc, self.tagger, vectors=vectors[:-1])
         previous = self.store.current_version_at(source_key)
 

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 _SENTENCE = re.compile(r"(?<=[.!?])[\"'”)]?\s+(?=[A-Z0-9\"'“(])|\n+")
 _SKIP_KINDS = ("prompt", "config")
+_WORD = re.compile(r"[a-z][a-z-]+")
 _SEMANTIC_KINDS = (
     "root_cause",
     "lesson",
@@ -59,8 +60,12 @@ def tag_text(text: str) -> list[PatternTag]:
     tags: list[PatternTag] = []
     sentences = split_sentences(text)
     for pattern in patterns():
+        if pattern.any_cue is None or not pattern.any_cue.search(text):
+            continue
         for sentence in sentences:
-            if any(g.search(sentence) for g in pattern.guards):
+            if pattern.any_guard is not None and pattern.any_guard.search(sentence):
+                continue
+            if not pattern.any_cue.search(sentence):
                 continue
             cue = next((c for c in pattern.cues if c.search(sentence)), None)
             if cue is not None:
@@ -120,6 +125,27 @@ class SemanticTagger:
         )
         self.weights = _ridge(x, y, alpha)
         self.thresholds = self._cross_validated_thresholds(x, y, alpha, folds)
+        self.profiles = self._word_profiles([str(u["text"]) for u in units], y > 0)
+
+    def _word_profiles(self, texts: list[str], gold: np.ndarray) -> list[dict[str, float]]:
+        """Words typical of each pattern's exemplars: to pick the evidence sentence without embedding."""
+        words = [set(_WORD.findall(t.lower())) for t in texts]
+        overall: dict[str, int] = {}
+        for ws in words:
+            for w in ws:
+                overall[w] = overall.get(w, 0) + 1
+        profiles = []
+        for j in range(gold.shape[1]):
+            counts: dict[str, int] = {}
+            for ws, positive in zip(words, gold[:, j], strict=True):
+                if positive:
+                    for w in ws:
+                        counts[w] = counts.get(w, 0) + 1
+            profiles.append({w: c / overall[w] for w, c in counts.items() if c >= 2 and len(w) > 3})
+        return profiles
+
+    def _lexical_score(self, sentence: str, j: int) -> float:
+        return sum(self.profiles[j].get(w, 0.0) for w in set(_WORD.findall(sentence.lower())))
 
     def _cross_validated_thresholds(
         self, x: np.ndarray, y: np.ndarray, alpha: float, folds: int
@@ -161,13 +187,8 @@ class SemanticTagger:
             tags = []
             if found:
                 sentences = split_sentences(text) or [text]
-                sent_scores = self.scores(sentences) if len(sentences) > 1 else None
                 for j in found:
-                    best = (
-                        sentences[int(np.argmax(sent_scores[:, j]))]
-                        if sent_scores is not None
-                        else sentences[0]
-                    )
+                    best = max(sentences, key=lambda sent, j=j: self._lexical_score(sent, j))
                     tags.append(PatternTag(self.ids[j], best[:500], f"semantic: {row[j]:.2f}"))
             out.append(tags)
         return out

@@ -19,6 +19,8 @@ class Pattern:
     examples: tuple[str, ...] = ()
     cues: tuple[re.Pattern[str], ...] = field(default=(), repr=False)
     guards: tuple[re.Pattern[str], ...] = field(default=(), repr=False)
+    any_cue: re.Pattern[str] | None = field(default=None, repr=False)  # all cues in one alternation
+    any_guard: re.Pattern[str] | None = field(default=None, repr=False)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -42,9 +44,15 @@ def patterns() -> tuple[Pattern, ...]:
             examples=tuple(p.get("examples", ())),
             cues=tuple(re.compile(c, re.I) for c in p.get("cues", ())),
             guards=tuple(re.compile(g, re.I) for g in p.get("guards", ())),
+            any_cue=_union(p.get("cues", ())),
+            any_guard=_union(p.get("guards", ())),
         )
         for p in raw["patterns"]
     )
+
+
+def _union(expressions: list[str]) -> re.Pattern[str] | None:
+    return re.compile("|".join(f"(?:{e})" for e in expressions), re.I) if expressions else None
 
 
 def pattern_ids() -> list[str]:
