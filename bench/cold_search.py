@@ -27,8 +27,9 @@ def main() -> None:
     kb = shutil.which("kb") or "kb"
     db = args.work / "cold.db"
     if not db.exists():
-        subprocess.run([kb, "--db", str(db), "ingest", str(ROOT / "corpus")], check=True,
-                       capture_output=True)
+        subprocess.run(
+            [kb, "--db", str(db), "ingest", str(ROOT / "corpus")], check=True, capture_output=True
+        )
     env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
     for label, extra in (("text", []), ("--json", ["--json"]), ("--explain", ["--explain"])):
         times = []
@@ -36,19 +37,27 @@ def main() -> None:
             started = time.perf_counter()
             out = subprocess.run(
                 [kb, "--db", str(db), "search", "vendor LLM blocked by security review", *extra],
-                capture_output=True, text=True, env=env,
+                capture_output=True,
+                text=True,
+                env=env,
             )
             elapsed = time.perf_counter() - started
             if out.returncode != 0:
                 raise SystemExit(out.stderr)
             if i:  # the first run warms the OS file cache
                 times.append(elapsed)
-        print(f"kb search {label:<10} wall: median {statistics.median(times):.2f} s, "
-              f"min {min(times):.2f} s, max {max(times):.2f} s over {len(times)} runs")
+        print(
+            f"kb search {label:<10} wall: median {statistics.median(times):.2f} s, "
+            f"min {min(times):.2f} s, max {max(times):.2f} s over {len(times)} runs"
+        )
     probe = subprocess.run(
         [kb and "python", "-X", "importtime", "-c", "import kb.cli"], capture_output=True, text=True
     )
-    heavy = [line for line in probe.stderr.splitlines() if "torch" in line or "sentence_transformers" in line]
+    heavy = [
+        line
+        for line in probe.stderr.splitlines()
+        if "torch" in line or "sentence_transformers" in line
+    ]
     print(f"torch or sentence_transformers imported by kb.cli: {'yes' if heavy else 'no'}")
 
 

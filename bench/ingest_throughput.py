@@ -22,7 +22,12 @@ def files(shared: bool) -> list[Path]:
         (ROOT / "corpus" / "handoffs").iterdir()
     )
     if shared and SHARED.is_dir():
-        for folder in ("dfds-postmortems", "posthog-postmortems", "chia-postmortems", "postmortem-templates"):
+        for folder in (
+            "dfds-postmortems",
+            "posthog-postmortems",
+            "chia-postmortems",
+            "postmortem-templates",
+        ):
             out += sorted(p for p in (SHARED / folder).rglob("*.md") if p.name != "README.md")
     return out
 
@@ -30,7 +35,9 @@ def files(shared: bool) -> list[Path]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tagger", default="hybrid", choices=["hybrid", "cues"])
-    parser.add_argument("--shared", action="store_true", help="add the Markdown postmortems of ../shared")
+    parser.add_argument(
+        "--shared", action="store_true", help="add the Markdown postmortems of ../shared"
+    )
     args = parser.parse_args()
 
     import ingest
@@ -68,8 +75,10 @@ def main() -> None:
         vectors = kb.store.count("vectors")
         kb.close()
 
-    print(f"{len(paths)} files, {report.count('added')} documents, {vectors} texts embedded "
-          f"(units + documents), embedder {embedder.name} via {type(embedder).__name__}, tagger {args.tagger}")
+    print(
+        f"{len(paths)} files, {report.count('added')} documents, {vectors} texts embedded "
+        f"(units + documents), embedder {embedder.name} via {type(embedder).__name__}, tagger {args.tagger}"
+    )
     print(f"raw embedding : {raw:7.2f} s  {len(texts) / raw:8.1f} texts/s")
     print(f"full ingest   : {total:7.2f} s  {vectors / total:8.1f} texts/s")
     print(f"parsing, tagging and storage on top of embedding: {100 * (total - raw) / raw:.0f}%")

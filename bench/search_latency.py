@@ -29,7 +29,11 @@ def real_units(limit: int) -> list[tuple[str, str, str]]:
 
     units: list[tuple[str, str, str]] = []
     for path in sorted(SHARED.rglob("*")):
-        if not path.is_file() or path.suffix.lower() not in SUFFIXES or path.stat().st_size > 20_000_000:
+        if (
+            not path.is_file()
+            or path.suffix.lower() not in SUFFIXES
+            or path.stat().st_size > 20_000_000
+        ):
             continue
         try:
             docs = ingest.parse_document(path.read_bytes(), source=str(path))
@@ -73,8 +77,13 @@ def build(n: int, work: Path, embedder) -> Path:  # type: ignore[no-untyped-def]
         title = chunk[0][1]
         body = "\n".join(t for _, _, t in chunk)
         doc = ParsedDocument(
-            source=f"{chunk[0][0]}@{start}", format="markdown", encoding="utf-8",
-            content_hash=f"{start:012d}" + str(hash(body))[-20:], text=body, title=title, kind="postmortem",
+            source=f"{chunk[0][0]}@{start}",
+            format="markdown",
+            encoding="utf-8",
+            content_hash=f"{start:012d}" + str(hash(body))[-20:],
+            text=body,
+            title=title,
+            kind="postmortem",
             units=[Unit("other", t, title, i + 1, i + 1) for i, (_, _, t) in enumerate(chunk)],
         )
         vec = np.vstack([vectors[start : start + len(chunk)], vectors[start : start + 1]])
@@ -121,7 +130,9 @@ def main() -> None:
         for q in qs:
             embedder.embed([q])
     query_embed = (time.perf_counter() - started) * 1000 / (3 * len(qs))
-    print(f"query embedding alone: {query_embed:.1f} ms mean ({embedder.name}, {type(embedder).__name__})")
+    print(
+        f"query embedding alone: {query_embed:.1f} ms mean ({embedder.name}, {type(embedder).__name__})"
+    )
     print(f"{'units':>7} {'mode':<8} {'p50 ms':>7} {'p95 ms':>7}")
     for n in args.sizes:
         db = build(n, args.work, embedder)

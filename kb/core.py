@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import IO, Any
 
@@ -61,6 +62,7 @@ class KnowledgeBase:
         self._tagger = tagger
         self._embedder: Embedder | None = None
         self._keeper: IndexKeeper | None = None
+        self._worker: ThreadPoolExecutor | None = None
 
     @property
     def embedder(self) -> Embedder:
@@ -113,6 +115,9 @@ class KnowledgeBase:
 
     def close(self) -> None:
         self.save_index()
+        if self._worker is not None:
+            self._worker.shutdown()
+
         closer = getattr(self.store, "close", None)
 
         if closer:
@@ -467,6 +472,13 @@ class KnowledgeBase:
                 )
 
     # --- search ----------------------------------------------------------------------------
+    @property
+    def worker(self) -> ThreadPoolExecutor:
+        """One helper thread, so a hybrid query runs its keyword and vector halves at once."""
+        if self._worker is None:
+            self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kb-search")
+        return self._worker
+
     def search(self, query: str, **options: Any) -> dict[str, Any]:
         """Hybrid search; see kb.search.Searcher.search for the options."""
         from kb.search import Searcher

@@ -80,11 +80,21 @@ class FaissIndex:
         q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
         params = None
         if allowed is not None:
-            if len(allowed) == 0:
+            if (
+                allowed.dtype == np.bool_
+            ):  # a mask over vids: the cheap form for large candidate sets
+                n_allowed = int(allowed.sum())
+                bitmap = np.packbits(allowed, bitorder="little")
+                selector = faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bitmap))
+            else:
+                n_allowed = len(allowed)
+                selector = faiss.IDSelectorBatch(allowed.astype(np.int64))
+            if n_allowed == 0:
                 return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed.astype(np.int64)))  # type: ignore[call-arg]
-            k = min(k, len(allowed))
+            params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
+            k = min(k, n_allowed)
         scores, ids = self.index.search(q, min(k, self.count), params=params)
+
         keep = ids[0] >= 0
         return ids[0][keep], scores[0][keep]
 

@@ -191,11 +191,9 @@ class Searcher:
         allowed = None
         if filtered:
             rows = self.conn.execute(
-                "SELECT v.vid FROM vectors v JOIN documents d ON d.id = v.document_id "
-                f"WHERE v.model = ? AND {where}",
-                [keeper.model, *params],
+                f"SELECT d.rowid FROM documents d WHERE {where}", params
             ).fetchall()
-            allowed = np.array([r[0] for r in rows], dtype=np.int64)
+            allowed = keeper.allowed([r[0] for r in rows])
         ids, sims = keeper.index.search(vector, n, allowed)
         targets = self.kb.store.vector_targets([int(i) for i in ids])
         out = []
@@ -268,9 +266,19 @@ class Searcher:
         where, params = _filter_sql(checked, (since, until))
         n = max(CANDIDATES, limit * 5)
         terms = query_terms(query)
-        keyword = self._bm25(terms, where, params, n) if mode != "dense" else []
         filtered = bool(checked or since or until)
-        dense = self._dense(query, where, params, n, filtered) if mode != "bm25" else []
+        keyword: list[Candidate] = []
+        dense: list[Candidate] = []
+        if mode in ("hybrid", "weighted"):
+            # the keyword query (SQLite) and the embedding + FAISS search both release the GIL
+            pending = self.kb.worker.submit(self._bm25, terms, where, params, n)
+            dense = self._dense(query, where, params, n, filtered)
+            keyword = pending.result()
+        elif mode == "bm25":
+            keyword = self._bm25(terms, where, params, n)
+        else:
+            dense = self._dense(query, where, params, n, filtered)
+
         ranked = self._fuse(keyword, dense, mode)
         hits = self._hits(ranked, terms, group=group, limit=limit)
         result: dict[str, Any] = {

@@ -58,7 +58,6 @@ def _union(expressions: list[str]) -> re.Pattern[str] | None:
     return re.compile("(?<![A-Za-z0-9])(?:" + "|".join(f"(?:{e})" for e in expressions) + ")", re.I)
 
 
-
 def pattern_ids() -> list[str]:
     return [p.id for p in patterns()]
 

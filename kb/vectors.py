@@ -57,7 +57,9 @@ class IndexKeeper:
         self.model = model
         self.dim = dim
         self.dirty = False
+        self.doc_of = np.zeros(1, dtype=np.int64)  # vid -> rowid of its document, for filter masks
         self.index: VectorIndex = self._open()
+        self._map(self.store.live_vector_ids(self.model))
 
     def _open(self) -> VectorIndex:
         live = self.store.live_vector_ids(self.model)
@@ -88,6 +90,8 @@ class IndexKeeper:
             )
         index.remove(extra)
         index.add(missing, self.store.load_vectors(missing, self.dim))
+        if hasattr(self, "index"):
+            self._map(missing)
         self.dirty = True
 
     def _rebuild(self, live: np.ndarray | None = None) -> VectorIndex:
@@ -109,8 +113,25 @@ class IndexKeeper:
         self._sync(self.index, self.store.live_vector_ids(self.model), quiet=quiet)
 
     def add(self, vids: list[int], vectors: np.ndarray) -> None:
-        self.index.add(np.array(vids, dtype=np.int64), vectors)
+        ids = np.array(vids, dtype=np.int64)
+        self.index.add(ids, vectors)
+        self._map(ids)
         self.dirty = True
+
+    def _map(self, vids: np.ndarray) -> None:
+        if len(vids) == 0:
+            return
+        top = int(vids.max())
+        if top >= len(self.doc_of):
+            grown = np.zeros(max(top + 1, 2 * len(self.doc_of)), dtype=np.int64)
+            grown[: len(self.doc_of)] = self.doc_of
+            self.doc_of = grown
+        for vid, rowid in self.store.vector_documents([int(v) for v in vids]):
+            self.doc_of[vid] = rowid
+
+    def allowed(self, document_rowids: list[int]) -> np.ndarray:
+        """A mask over vids: those whose document is in the list (filters resolved to documents)."""
+        return np.isin(self.doc_of, np.array(document_rowids, dtype=np.int64))
 
     def remove(self, vids: list[int]) -> None:
         self.index.remove(vids)

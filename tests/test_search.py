@@ -205,15 +205,21 @@ def test_metrics_on_known_rankings():
 def test_eval_command_prints_a_table_per_mode(store, tmp_path):
     queries = tmp_path / "q.jsonl"
     queries.write_text(
-        json.dumps({"id": "q1", "query": "chatbot owner", "relevant": {"hr-bot.md": 2}}) + "\n"
-        + json.dumps({"id": "q2", "query": "OCR scans", "relevant": {"claims-0.md": 2, "claims-1.md": 1}}) + "\n"
+        json.dumps({"id": "q1", "query": "chatbot owner", "relevant": {"hr-bot.md": 2}})
+        + "\n"
+        + json.dumps(
+            {"id": "q2", "query": "OCR scans", "relevant": {"claims-0.md": 2, "claims-1.md": 1}}
+        )
+        + "\n"
     )
     store.close()
     out = CliRunner().invoke(cli, ["--db", str(tmp_path / "kb.db"), "eval", str(queries), "--json"])
     assert out.exit_code == 0
     result = json.loads(out.stdout)
     assert set(result["table"]) == {"hybrid", "dense", "bm25", "weighted"}
-    assert result["table"]["bm25"]["mrr"] == pytest.approx(1.0)  # both queries' words are in the right file
+    assert result["table"]["bm25"]["mrr"] == pytest.approx(
+        1.0
+    )  # both queries' words are in the right file
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"query": "x"}\n')
     out = CliRunner().invoke(cli, ["--db", str(tmp_path / "kb.db"), "eval", str(bad)])

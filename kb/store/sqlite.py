@@ -138,6 +138,19 @@ class SqliteStore:
                 out[vid] = (kind, ref)
         return out
 
+    def vector_documents(self, vids: list[int]) -> list[tuple[int, int]]:
+        """(vid, rowid of its document) pairs."""
+        out: list[tuple[int, int]] = []
+        for start in range(0, len(vids), 900):
+            chunk = vids[start : start + 900]
+            marks = ", ".join("?" for _ in chunk)
+            out += self.conn.execute(
+                "SELECT v.vid, d.rowid FROM vectors v JOIN documents d ON d.id = v.document_id "
+                f"WHERE v.vid IN ({marks})",
+                chunk,
+            ).fetchall()
+        return out
+
     def vector_of(self, kind: str, ref_id: str, model: str) -> tuple[int, np.ndarray] | None:
         row = self.conn.execute(
             "SELECT vid, vector FROM vectors WHERE kind = ? AND ref_id = ? AND model = ?",
