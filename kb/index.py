@@ -7,7 +7,7 @@ import os
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -85,7 +85,8 @@ class FaissIndex:
             ):  # a mask over vids: the cheap form for large candidate sets
                 n_allowed = int(allowed.sum())
                 bitmap = np.packbits(allowed, bitorder="little")
-                selector = faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bitmap))
+                selector: Any = faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bitmap))
+
             else:
                 n_allowed = len(allowed)
                 selector = faiss.IDSelectorBatch(allowed.astype(np.int64))

@@ -188,7 +188,9 @@ class SemanticTagger:
             if found:
                 sentences = split_sentences(text) or [text]
                 for j in found:
-                    best = max(sentences, key=lambda sent, j=j: self._lexical_score(sent, j))
+                    lexical = [self._lexical_score(sent, j) for sent in sentences]
+                    best = sentences[lexical.index(max(lexical))]
+
                     tags.append(PatternTag(self.ids[j], best[:500], f"semantic: {row[j]:.2f}"))
             out.append(tags)
         return out
