@@ -12,6 +12,7 @@ import os
 import shutil
 import statistics
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -51,7 +52,7 @@ def main() -> None:
             f"min {min(times):.2f} s, max {max(times):.2f} s over {len(times)} runs"
         )
     probe = subprocess.run(
-        [kb and "python", "-X", "importtime", "-c", "import kb.cli"], capture_output=True, text=True
+        [sys.executable, "-X", "importtime", "-c", "import kb.cli"], capture_output=True, text=True
     )
     heavy = [
         line

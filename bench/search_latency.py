@@ -48,6 +48,13 @@ def real_units(limit: int) -> list[tuple[str, str, str]]:
             if len(parts) > 1:
                 extra += [(f"{source}#s{i}", title, p) for i, p in enumerate(parts)]
         units += extra
+    if len(units) < limit:  # then clauses of long sentences, still real text
+        clauses = []
+        for source, title, text in units:
+            parts = [p for p in re.split(r";\s+|\s+[—–-]\s+|:\s+", text) if len(p) > 40]
+            if len(parts) > 1:
+                clauses += [(f"{source}#c{i}", title, p) for i, p in enumerate(parts)]
+        units += clauses
     return units[:limit]
 
 
@@ -62,13 +69,14 @@ def build(n: int, work: Path, embedder) -> Path:  # type: ignore[no-untyped-def]
     units = real_units(n)
     cache = work / f"vectors-{n}.npy"
     texts = [unit_input(title, Unit("other", text, title, 1, 1)) for _, title, text in units]
-    if cache.exists():
-        vectors = np.load(cache)
-    else:
+    vectors = np.load(cache) if cache.exists() else np.zeros((0, embedder.dim), dtype=np.float32)
+    if len(vectors) < len(texts):  # the texts come in a fixed order, so a shorter cache is a prefix
         started = time.perf_counter()
-        vectors = embedder.embed(texts)
-        print(f"  embedded {len(texts)} texts in {time.perf_counter() - started:.0f} s", flush=True)
+        rest = embedder.embed(texts[len(vectors) :])
+        print(f"  embedded {len(rest)} texts in {time.perf_counter() - started:.0f} s", flush=True)
+        vectors = np.vstack([vectors, rest])
         np.save(cache, vectors)
+
     kb = KnowledgeBase(Settings(db=db, tagger="cues", embedder="onnx"))
     kb._embedder = embedder
     per_doc = 20

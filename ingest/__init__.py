@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from pathlib import PurePath
 
 from ingest.encoding import decode
@@ -71,9 +72,16 @@ def parse_document(
     source: str,
     fmt: str | None = None,
     mapping: dict[str, str] | None = None,
+    redact: Callable[[str], tuple[str, dict[str, int]]] | None = None,
 ) -> list[ParsedDocument]:
-    """Parse one submitted file; a bulk export gives one document per record."""
+    """Parse one submitted file; a bulk export gives one document per record.
+
+    `redact` sees the decoded text before anything else does and returns it with secrets replaced.
+    """
     decoded = decode(data, source=source)
+    redacted: dict[str, int] = {}
+    if redact is not None:
+        decoded.text, redacted = redact(decoded.text)
     fmt = fmt or detect_format(source, decoded.text)
     if fmt not in FORMATS:
         raise IngestError(source, f"unknown format {fmt!r}; valid: {', '.join(FORMATS)}")
@@ -88,6 +96,7 @@ def parse_document(
                 encoding=decoded.encoding,
                 content_hash=content_hash(record.markdown),
             )
+            doc.redacted = dict(redacted) if not docs else {}
             docs.append(doc)
         if not docs:
             raise IngestError(source, "no records found")
@@ -102,4 +111,5 @@ def parse_document(
     )
     if not doc.units:
         raise IngestError(source, "no text found under any heading (the document is empty)")
+    doc.redacted = redacted
     return [doc]

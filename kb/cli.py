@@ -374,10 +374,10 @@ def tagger_eval(path: Path, tagger_name: str, as_json: bool) -> None:
 @click.option("-n", "--limit", type=click.IntRange(1, 1000), default=10, show_default=True)
 @click.option(
     "--mode",
-    type=click.Choice(["hybrid", "dense", "bm25", "weighted"]),
+    type=click.Choice(["hybrid", "rrf", "dense", "bm25"]),
     default="hybrid",
     show_default=True,
-    help="hybrid fuses keyword (BM25) and semantic ranks.",
+    help="hybrid: 0.7 x cosine + 0.3 x normalised BM25; rrf: reciprocal rank fusion; or one alone.",
 )
 @click.option(
     "--group", is_flag=True, help="One hit per document, with its other matching units listed."
@@ -515,7 +515,7 @@ def reindex(obj: Context) -> None:
     "--mode",
     "modes",
     multiple=True,
-    type=click.Choice(["hybrid", "dense", "bm25", "weighted"]),
+    type=click.Choice(["hybrid", "rrf", "dense", "bm25"]),
     help="Modes to compare (default: all four).",
 )
 @click.option("--per-query", is_flag=True, help="Also print each query's nDCG@10.")

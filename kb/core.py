@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from kb.files import expand
 from kb.ingesting import Parsed, parse_bytes, read_file
 from kb.records import ParsedDocument
 from kb.results import Report, Result
+from kb.secrets import redact_tree
 from kb.store import SqliteStore, Store
 from kb.tagger import Tagger, make_tagger, tag_document
 from kb.vectors import IndexKeeper, document_input, to_blob, unit_input
@@ -296,6 +298,7 @@ class KnowledgeBase:
             len(units),
             doc.warnings,
             supersedes=previous["id"] if previous else None,
+            redacted=doc.redacted,
         )
 
     # --- reading ---------------------------------------------------------------------------
@@ -402,7 +405,9 @@ class KnowledgeBase:
                 continue
             where = f"{source}:{number}"
             try:
-                record = json.loads(line)
+                found: Counter[str] = Counter()
+                record = redact_tree(json.loads(line), found)  # secrets never reach the store
+
                 if record.get("kb_export") != EXPORT_VERSION:
                     raise ValueError(
                         f"not a kb export line (kb_export={record.get('kb_export')!r})"
@@ -432,8 +437,16 @@ class KnowledgeBase:
                 self._relink_superseded(doc["id"], doc.get("source_key"))
 
                 report.results.append(
-                    Result(where, "added", doc["id"], doc["title"], len(record["units"]))
+                    Result(
+                        where,
+                        "added",
+                        doc["id"],
+                        doc["title"],
+                        len(record["units"]),
+                        redacted=dict(found),
+                    )
                 )
+
             except (ValueError, KeyError, TypeError) as exc:
                 report.results.append(Result(where, "failed", reason=f"bad export line: {exc}"))
         keeper.refresh(quiet=True)  # imported rows, including versions superseded on the way

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from kb.core import KnowledgeBase
 
-DEFAULT_MODES = ("hybrid", "dense", "bm25", "weighted")
+DEFAULT_MODES = ("hybrid", "rrf", "dense", "bm25")
 
 
 def load_queries(path: Path) -> list[dict[str, Any]]:

@@ -10,6 +10,13 @@ from kb.results import Result
 Parsed = list[tuple[ParsedDocument, str]]  # (document, source key for versioning)
 
 
+def _redact(text: str) -> tuple[str, dict[str, int]]:
+    from kb.secrets import redact
+
+    result = redact(text)
+    return result.text, result.summary
+
+
 def read_file(path: Path, *, max_bytes: int) -> bytes | Result:
     source = str(path)
     try:
@@ -44,7 +51,7 @@ def parse_bytes(
             )
         ]
     try:
-        docs = parse_document(data, source=source, fmt=fmt, mapping=mapping)
+        docs = parse_document(data, source=source, fmt=fmt, mapping=mapping, redact=_redact)
     except IngestError as exc:
         return [], [Result(exc.source, "failed", reason=exc.reason)]
     except (ValueError, RecursionError) as exc:

@@ -96,6 +96,7 @@ class ParsedDocument:
     units: list[Unit] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     patterns: list[PatternTag] = field(default_factory=list)
+    redacted: dict[str, int] = field(default_factory=dict)  # secrets replaced, by type
 
     def field_value(self, name: str) -> Any:
         """The bare value of a scalar field, or None."""

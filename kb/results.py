@@ -18,6 +18,9 @@ class Result:
     warnings: list[str] = field(default_factory=list)
     reason: str | None = None
     supersedes: str | None = None
+    redacted: dict[str, int] = field(
+        default_factory=dict
+    )  # secrets replaced before storing, by type
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v not in (None, [], 0) or k == "status"}
@@ -34,6 +37,14 @@ class Report:
         return sum(1 for r in self.results if r.status == status)
 
     @property
+    def redacted(self) -> dict[str, int]:
+        total: dict[str, int] = {}
+        for r in self.results:
+            for kind, n in r.redacted.items():
+                total[kind] = total.get(kind, 0) + n
+        return dict(sorted(total.items()))
+
+    @property
     def failed(self) -> list[Result]:
         return [r for r in self.results if r.status == "failed"]
 
@@ -43,6 +54,7 @@ class Report:
             "new_versions": self.count("new-version"),
             "unchanged": self.count("unchanged"),
             "failed": self.count("failed"),
+            "redacted": self.redacted,
             "seconds": round(self.seconds, 2),
             "results": [r.as_dict() for r in self.results],
         }

@@ -13,8 +13,12 @@ from kb.filters import validate
 if TYPE_CHECKING:
     from kb.core import KnowledgeBase
 
-MODES = ("hybrid", "dense", "bm25", "weighted")
+MODES = ("hybrid", "rrf", "dense", "bm25")
 RRF_K = 60
+# hybrid: score = DENSE_WEIGHT * cosine + (1 - DENSE_WEIGHT) * BM25 / best BM25 of the query.
+# 0.7 was best of 0.5-0.9 on corpus/eval/queries.jsonl and held on the shared-corpora judgments,
+# where it beat reciprocal rank fusion (mode rrf) too; see README "Search quality".
+DENSE_WEIGHT = 0.7
 CANDIDATES = 100
 MAX_QUERY_CHARS = 10_000
 MAX_TERMS = 32
@@ -156,6 +160,7 @@ class Searcher:
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
         self.conn = kb.store.conn  # type: ignore[attr-defined]
+        self._fusion = "dense similarity"
 
     # --- candidates ------------------------------------------------------------------------
     def _bm25(self, terms: list[str], where: str, params: list[Any], n: int) -> list[Candidate]:
@@ -221,13 +226,14 @@ class Searcher:
                 c.score = 1.0 / (RRF_K + c.keyword_rank) if c.keyword_rank else 0.0
             elif mode == "dense":
                 c.score = c.dense_similarity or 0.0
-            elif mode == "weighted":
+            elif mode == "hybrid":
                 best_bm25 = max((k.bm25 or 0.0) for k in keyword) if keyword else 1.0
                 kw = (c.bm25 or 0.0) / best_bm25 if best_bm25 else 0.0
-                c.score = 0.7 * max(c.dense_similarity or 0.0, 0.0) + 0.3 * kw
-            else:
+                c.score = DENSE_WEIGHT * (c.dense_similarity or 0.0) + (1 - DENSE_WEIGHT) * kw
+
+            else:  # rrf
                 c.score = sum(1.0 / (RRF_K + r) for r in (c.keyword_rank, c.dense_rank) if r)
-        ranked = [c for c in merged.values() if c.score > 0 or mode == "dense"]
+        ranked = list(merged.values())  # everything either ranking retrieved is a candidate
         if mode == "dense":
             ranked = [c for c in ranked if c.dense_rank]
         if mode == "bm25":
@@ -269,7 +275,7 @@ class Searcher:
         filtered = bool(checked or since or until)
         keyword: list[Candidate] = []
         dense: list[Candidate] = []
-        if mode in ("hybrid", "weighted"):
+        if mode in ("hybrid", "rrf"):
             # the keyword query (SQLite) and the embedding + FAISS search both release the GIL
             pending = self.kb.worker.submit(self._bm25, terms, where, params, n)
             dense = self._dense(query, where, params, n, filtered)
@@ -280,6 +286,13 @@ class Searcher:
             dense = self._dense(query, where, params, n, filtered)
 
         ranked = self._fuse(keyword, dense, mode)
+        self._fusion = {
+            "hybrid": f"{DENSE_WEIGHT} x cosine + {1 - DENSE_WEIGHT:.1f} x BM25/best BM25",
+            "rrf": f"reciprocal rank fusion, k={RRF_K}",
+            "dense": "cosine similarity",
+            "bm25": "BM25 rank",
+        }[mode]
+
         hits = self._hits(ranked, terms, group=group, limit=limit)
         result: dict[str, Any] = {
             "query": query if len(query) <= 500 else query[:500] + "…",
@@ -381,7 +394,7 @@ class Searcher:
                 "dense_similarity": round(c.dense_similarity, 4)
                 if c.dense_similarity is not None
                 else None,
-                "fusion": f"reciprocal rank fusion, k={RRF_K}",
+                "fusion": self._fusion,
                 "location": {"section": section, "lines": [start, end] if start else None},
             },
         }

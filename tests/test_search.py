@@ -216,7 +216,7 @@ def test_eval_command_prints_a_table_per_mode(store, tmp_path):
     out = CliRunner().invoke(cli, ["--db", str(tmp_path / "kb.db"), "eval", str(queries), "--json"])
     assert out.exit_code == 0
     result = json.loads(out.stdout)
-    assert set(result["table"]) == {"hybrid", "dense", "bm25", "weighted"}
+    assert set(result["table"]) == {"hybrid", "rrf", "dense", "bm25"}
     assert result["table"]["bm25"]["mrr"] == pytest.approx(
         1.0
     )  # both queries' words are in the right file

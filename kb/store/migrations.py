@@ -106,7 +106,41 @@ def m002_vectors(db: Database) -> None:
     db.execute("CREATE INDEX idx_vectors_model ON vectors(model)")
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [m001_create_tables, m002_vectors]
+def m003_keys_and_audit(db: Database) -> None:
+    """API keys (only a hash is kept) and an audit trail of who changed what."""
+    db.execute(
+        """
+        CREATE TABLE api_keys (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('reader', 'contributor', 'admin')),
+            prefix TEXT NOT NULL,
+            key_hash TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            revoked_at TEXT
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE audit (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            target TEXT,
+            detail TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_audit_at ON audit(at)")
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [
+    m001_create_tables,
+    m002_vectors,
+    m003_keys_and_audit,
+]
 
 
 def apply(db: Database) -> list[str]:
