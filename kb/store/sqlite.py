@@ -39,10 +39,24 @@ class SqliteStore:
             conn.execute("PRAGMA journal_mode = WAL")
         self.db = Database(conn)
         self.conn = conn
+        self._second: sqlite3.Connection | None = None
+
         migrations.apply(self.db)
 
     def close(self) -> None:
+        if self._second is not None:
+            self._second.close()
         self.conn.close()
+
+    @property
+    def second(self) -> sqlite3.Connection:
+        """Another connection to the same file, so a helper thread can read while this one does (WAL)."""
+        if self._second is None:
+            if str(self.path) == ":memory:":
+                return self.conn
+            self._second = sqlite3.connect(str(self.path), check_same_thread=False)
+            self._second.execute("PRAGMA busy_timeout = 5000")
+        return self._second
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
