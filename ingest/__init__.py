@@ -86,7 +86,7 @@ def parse_document(
     if fmt not in FORMATS:
         raise IngestError(source, f"unknown format {fmt!r}; valid: {', '.join(FORMATS)}")
     if fmt in BULK_FORMATS:
-        docs = []
+        docs: list[ParsedDocument] = []
         for record in records(decoded.text, fmt=fmt, source=source, mapping=mapping):
             outline = parse_markdown(record.markdown)
             doc = extract(
