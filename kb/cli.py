@@ -100,8 +100,26 @@ def _print_report(report: Report, as_json: bool) -> None:
             f"{d['added']} added, {d['new_versions']} new versions, {d['unchanged']} unchanged, "
             f"{d['failed']} failed in {d['seconds']:.1f}s"
         )
+        if d["redacted"]:
+            shown = ", ".join(f"{n} {kind}" for kind, n in d["redacted"].items())
+            click.echo(f"secrets redacted before storing: {shown}")
     if report.failed:
         sys.exit(1)
+
+
+def _audit_report(obj: Context, action: str, report: Report) -> None:
+    changed = [r for r in report.results if r.status in ("added", "new-version")]
+    if changed:
+        obj.kb.audit.record(
+            actor="cli",
+            action=action,
+            target=None,
+            detail={
+                "documents": len(changed),
+                "ids": [r.document_id for r in changed][:50],
+                "redacted": report.redacted,
+            },
+        )
 
 
 @cli.command()
@@ -135,6 +153,7 @@ def ingest(obj: Context, paths: tuple[str, ...], fmt: str | None, as_json: bool)
         report = kb.ingest_paths(
             list(paths), fmt=fmt, on_start=start, on_progress=lambda _: bar.update(1)
         )
+    _audit_report(obj, "ingest", report)
     _print_report(report, as_json)
 
 
@@ -164,7 +183,9 @@ def import_table(obj: Context, path: str, maps: tuple[str, ...], as_json: bool) 
         mapping = parse_mapping(list(maps))
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--map") from None
-    _print_report(obj.kb.ingest_paths([path], mapping=mapping), as_json)
+    report = obj.kb.ingest_paths([path], mapping=mapping)
+    _audit_report(obj, "import-table", report)
+    _print_report(report, as_json)
 
 
 @cli.command("list")
@@ -297,7 +318,9 @@ def export(obj: Context, output: Any) -> None:
 @pass_ctx
 def import_(obj: Context, path: Any, as_json: bool) -> None:
     """Import a file written by `kb export`; documents already present are skipped."""
-    _print_report(obj.kb.import_export(path, source=path.name), as_json)
+    report = obj.kb.import_export(path, source=path.name)
+    _audit_report(obj, "import", report)
+    _print_report(report, as_json)
 
 
 @cli.command()
@@ -310,6 +333,8 @@ def delete(obj: Context, document_id: str, yes: bool) -> None:
         click.confirm(f"Delete document {document_id}?", abort=True)
     if not obj.kb.delete_document(document_id):
         raise click.ClickException(f"no document with id {document_id!r}")
+    obj.kb.audit.record(actor="cli", action="delete", target=document_id)
+
     click.echo(f"deleted {document_id}")
 
 
@@ -553,6 +578,131 @@ def eval_(obj: Context, path: Path, modes: tuple[str, ...], per_query: bool, as_
                 click.echo(
                     f"  {row['id']:<8} nDCG@10 {row['ndcg@10']:.3f}  top: {', '.join(row['top'][:3])}"
                 )
+
+
+@cli.command()
+@click.option("--host", default=None, help="Address to bind (default 127.0.0.1; env KB_HOST).")
+@click.option("--port", type=int, default=None, help="Port (default 8000; env KB_PORT).")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 16),
+    default=1,
+    show_default=True,
+    help="Worker processes over the same store.",
+)
+@pass_ctx
+def serve(obj: Context, host: str | None, port: int | None, workers: int) -> None:
+    """Run the REST service (FastAPI on uvicorn); GET /ready says when the model is loaded.
+
+    With no API key in the store and a loopback address, it runs in local single-user mode
+    and needs no key; once any key exists (`kb keys create`), every request needs one.
+
+    \b
+    Example:
+      kb serve --port 8000
+      curl -s localhost:8000/search?q=security+review+blocked
+    """
+    import os
+
+    import uvicorn
+
+    settings = obj.settings.model_copy(
+        update={k: v for k, v in (("host", host), ("port", port)) if v}
+    )
+    if workers == 1:
+        from api import create_app
+
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+        return
+    os.environ["KB_HOST"] = settings.host
+    if settings.db is not None:
+        os.environ["KB_DB"] = str(settings.db)
+    uvicorn.run(
+        "api.app:app_from_env",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=workers,
+        log_level="info",
+    )
+
+
+@cli.group()
+def keys() -> None:
+    """API keys for the service: create (shown once), list, revoke."""
+
+
+@keys.command("create")
+@click.option(
+    "--role",
+    type=click.Choice(["reader", "contributor", "admin"]),
+    required=True,
+    help="reader: search and read; contributor: also submit; admin: also delete and audit.",
+)
+@click.option("--name", default=None, help="Who or what uses the key (shown in the audit trail).")
+@json_option
+@pass_ctx
+def keys_create(obj: Context, role: str, name: str | None, as_json: bool) -> None:
+    """Create a key and print it once; only a hash is stored.
+
+    \b
+    Example:
+      kb keys create --role contributor --name wiki-export-job
+    """
+    key, token = obj.kb.keys.create(role=role, name=name or f"{role}-key")
+    obj.kb.audit.record(
+        actor="cli",
+        action="key-create",
+        target=str(key.id),
+        detail={"name": key.name, "role": role},
+    )
+    if as_json:
+        emit({"id": key.id, "name": key.name, "role": key.role, "key": token})
+        return
+    click.echo(token)
+    click.echo(f"key {key.id} ({key.name}, {key.role}) created; it is shown only now", err=True)
+
+
+@keys.command("list")
+@json_option
+@pass_ctx
+def keys_list(obj: Context, as_json: bool) -> None:
+    """List keys (never the keys themselves)."""
+    items = [k.__dict__ for k in obj.kb.keys.list()]
+    if as_json:
+        emit(items)
+        return
+    for k in items:
+        state = f"revoked {k['revoked_at']}" if k["revoked_at"] else "active"
+        click.echo(f"{k['id']:>4}  {k['prefix']}…  {k['role']:<12} {k['name']:<24} {state}")
+
+
+@keys.command("revoke")
+@click.argument("key_id", type=int)
+@pass_ctx
+def keys_revoke(obj: Context, key_id: int) -> None:
+    """Revoke a key by its id (see `kb keys list`)."""
+    if not obj.kb.keys.revoke(key_id):
+        raise click.ClickException(f"no active key with id {key_id}")
+    obj.kb.audit.record(actor="cli", action="key-revoke", target=str(key_id))
+    click.echo(f"key {key_id} revoked")
+
+
+@cli.command()
+@click.option("-n", "--limit", type=int, default=50, show_default=True)
+@click.option("--actor", default=None, help="Only this key name (or 'cli', 'local').")
+@json_option
+@pass_ctx
+def audit(obj: Context, limit: int, actor: str | None, as_json: bool) -> None:
+    """Who submitted, changed or deleted what, and when (newest first)."""
+    entries = obj.kb.audit.entries(limit=limit, actor=actor)
+    if as_json:
+        emit(entries)
+        return
+    for e in entries:
+        click.echo(
+            f"{e['at']}  {e['actor']:<20} {e['action']:<12} {e['target'] or '-'}  {e['detail'] or ''}"
+        )
 
 
 def main() -> None:

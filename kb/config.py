@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     embedder: str = Field(
         default="onnx", description="onnx, sentence-transformers (same vectors) or hashing (tests)"
     )
+    max_body_bytes: int = Field(
+        default=5_000_000, description="largest request body the service accepts"
+    )
+    host: str = Field(default="127.0.0.1", description="address `kb serve` binds to")
+    port: int = Field(default=8000, description="port `kb serve` listens on")
     model_cache: Path | None = Field(
         default=None, description="folder for the exported ONNX model; default: the user cache dir"
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -65,6 +66,10 @@ class KnowledgeBase:
         self._embedder: Embedder | None = None
         self._keeper: IndexKeeper | None = None
         self._worker: ThreadPoolExecutor | None = None
+        self.write_lock = (
+            threading.RLock()
+        )  # writes are serialised; SQLite serialises other processes
+        self._data_version: int | None = None
 
     @property
     def embedder(self) -> Embedder:
@@ -200,6 +205,10 @@ class KnowledgeBase:
 
     def add_many(self, parsed: Parsed) -> list[Result]:
         """Store parsed documents, embedding all new ones in one call (like lengths batch well)."""
+        with self.write_lock:
+            return self._add_many(parsed)
+
+    def _add_many(self, parsed: Parsed) -> list[Result]:
         fresh = [(d, k) for d, k in parsed if self.store.find_by_hash(d.content_hash) is None]
         inputs = [[unit_input(d.title, u) for u in d.units] + [document_input(d)] for d, _ in fresh]
         flat = self.embedder.embed([t for group in inputs for t in group]) if inputs else None
@@ -343,6 +352,10 @@ class KnowledgeBase:
         doc = self.store.get_document(document_id)
         if doc is None:
             return False
+        with self.write_lock:
+            return self._delete(doc)
+
+    def _delete(self, doc: dict[str, Any]) -> bool:
         vids = self.store.vector_ids_of(doc["id"])
         if not self.store.delete_document(doc["id"]):
             return False
@@ -365,9 +378,28 @@ class KnowledgeBase:
             "by_department": counts.get("department", {}),
             "by_technique": counts.get("technique", {}),
             "by_kind": counts.get("kind", {}),
+            "by_month": self._by_month(),
         }
 
+    def _by_month(self) -> dict[str, dict[str, Any]]:
+        """Documents and their failure patterns per month (the document's date, else when ingested)."""
+        rows = self.store.conn.execute(  # type: ignore[attr-defined]
+            "SELECT substr(COALESCE(NULLIF(d.start_date, ''), d.ingested_at), 1, 7) AS month, d.id, "
+            "(SELECT group_concat(value) FROM facets f WHERE f.document_id = d.id AND f.facet = 'pattern') "
+            "FROM documents d WHERE d.superseded_by IS NULL"
+        ).fetchall()
+        out: dict[str, dict[str, Any]] = {}
+        for month, _, patterns in rows:
+            key = month if month and month[:4].isdigit() else "undated"
+            entry = out.setdefault(key, {"documents": 0, "patterns": {}})
+            entry["documents"] += 1
+            for p in (patterns or "").split(","):
+                if p:
+                    entry["patterns"][p] = entry["patterns"].get(p, 0) + 1
+        return dict(sorted(out.items()))
+
     # --- export / import -------------------------------------------------------------------
+
     def export(self, out: IO[str]) -> int:
         """Write every document (superseded ones too) with units, tags and facets as JSON lines."""
         n = 0
@@ -496,12 +528,101 @@ class KnowledgeBase:
         """Hybrid search; see kb.search.Searcher.search for the options."""
         from kb.search import Searcher
 
+        self.refresh_if_changed()
         return Searcher(self).search(query, **options)
 
     def related(self, unit_id: str, *, limit: int = 10) -> dict[str, Any]:
         from kb.search import related
 
+        self.refresh_if_changed()
         return related(self, unit_id, limit=limit)
+
+    def refresh_if_changed(self) -> None:
+        """Another process (a second worker, a CLI ingest) committed: bring the index in step."""
+        version = self.store.conn.execute("PRAGMA data_version").fetchone()[0]  # type: ignore[attr-defined]
+        if (
+            self._data_version is not None
+            and version != self._data_version
+            and self._keeper is not None
+        ):
+            with self.write_lock:
+                self._keeper.refresh(quiet=True)
+        self._data_version = version
+
+    def near_duplicates(
+        self, document_id: str, *, threshold: float = 0.9, limit: int = 5
+    ) -> list[dict[str, Any]]:
+        """Other current documents whose whole-document vector is this close (cosine)."""
+        found = self.store.vector_of("document", document_id, self.embedder.name)
+        if found is None:
+            return []
+        rows = self.store.conn.execute(  # type: ignore[attr-defined]
+            "SELECT v.vid FROM vectors v JOIN documents d ON d.id = v.document_id "
+            "WHERE v.kind = 'document' AND v.model = ? AND d.superseded_by IS NULL AND d.id != ?",
+            [self.embedder.name, document_id],
+        ).fetchall()
+        import numpy as np
+
+        ids, sims = self.keeper.index.search(
+            found[1], limit, np.array([r[0] for r in rows], dtype=np.int64)
+        )
+        targets = self.store.vector_targets([int(i) for i in ids])
+        out = []
+        for vid, sim in zip(ids.tolist(), sims.tolist(), strict=True):
+            if sim < threshold:
+                continue
+            doc = self.store.get_document(targets[vid][1])
+            if doc:
+                out.append(
+                    {
+                        "id": doc["id"],
+                        "title": doc["title"],
+                        "source": doc["source"],
+                        "similarity": round(float(sim), 4),
+                    }
+                )
+        return out
+
+    def get_unit(self, unit_id: str) -> dict[str, Any] | None:
+        row = self.store.conn.execute(  # type: ignore[attr-defined]
+            "SELECT u.id, u.document_id, u.kind, u.category, u.section, u.line_start, u.line_end, u.text, "
+            "d.title, d.source FROM units u JOIN documents d ON d.id = u.document_id WHERE u.id = ?",
+            [unit_id],
+        ).fetchone()
+        if row is None:
+            return None
+        keys = (
+            "id",
+            "document_id",
+            "kind",
+            "category",
+            "section",
+            "line_start",
+            "line_end",
+            "text",
+            "title",
+            "source",
+        )
+        unit = dict(zip(keys, row, strict=True))
+        unit["patterns"] = [
+            {"pattern": p, "evidence": e}
+            for p, e in self.store.conn.execute(  # type: ignore[attr-defined]
+                "SELECT pattern, evidence FROM pattern_tags WHERE unit_id = ?", [unit_id]
+            )
+        ]
+        return unit
+
+    @property
+    def keys(self) -> Any:
+        from kb.keys import KeyStore
+
+        return KeyStore(self.store.conn)  # type: ignore[attr-defined]
+
+    @property
+    def audit(self) -> Any:
+        from kb.audit import AuditLog
+
+        return AuditLog(self.store.conn)  # type: ignore[attr-defined]
 
     def iter_units(self) -> Iterator[dict[str, Any]]:
 

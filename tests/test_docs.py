@@ -15,3 +15,14 @@ def test_every_setting_is_documented():
 def test_every_command_is_in_the_tour():
     for name in cli.commands:
         assert f"kb {name}" in README or f"kb --db other.db {name}" in README, name
+
+
+def test_every_route_is_in_the_readme():
+    from api import create_app
+
+    for route in create_app().routes:
+        path = getattr(route, "path", "")
+        if path.startswith(("/docs", "/openapi", "/redoc")):
+            continue
+        assert f"{path}`" in README or f"{path}?" in README, path
+

@@ -1,0 +1,83 @@
+"""Dependencies: the KnowledgeBase from app.state, and the caller's identity and role."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from api.problems import Problem
+from kb import KnowledgeBase
+
+
+def get_kb(request: Request) -> KnowledgeBase:
+    kb: KnowledgeBase | None = getattr(request.app.state, "kb", None)
+    if kb is None or not request.app.state.ready.is_set():
+        raise Problem(
+            503,
+            "the service is still loading the model and the index; retry in a few seconds",
+            headers={"Retry-After": "2"},
+        )
+    return kb
+
+
+KB = Annotated[KnowledgeBase, Depends(get_kb)]
+
+
+@dataclass
+class Caller:
+    name: str
+    role: str
+
+
+def is_loopback(host: str) -> bool:
+    if host in ("localhost", "testclient"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return request.headers.get("x-api-key")
+
+
+def caller(request: Request, kb: KB) -> Caller:
+    """Who is asking: a key's name and role, or the local user while no key exists (loopback only)."""
+    token = _token(request)
+    if token:
+        key = kb.keys.verify(token)
+        if key is None:
+            raise Problem(
+                401,
+                "this API key is not valid (unknown or revoked); create one with `kb keys create`",
+            )
+        return Caller(key.name, key.role)
+    if request.app.state.local_mode and not kb.keys.any():
+        return Caller("local", "admin")
+    raise Problem(
+        401,
+        "an API key is needed: send 'Authorization: Bearer <key>' (create one with `kb keys create`)",
+    )
+
+
+def require(role: str):  # type: ignore[no-untyped-def]
+    _rank = {"reader": 0, "contributor": 1, "admin": 2}
+
+    def check(who: Annotated[Caller, Depends(caller)]) -> Caller:
+        if _rank[who.role] < _rank[role]:
+            raise Problem(403, f"this key has the role {who.role}; this needs {role}")
+        return who
+
+    return check
+
+
+Reader = Annotated[Caller, Depends(require("reader"))]
+Contributor = Annotated[Caller, Depends(require("contributor"))]
+Admin = Annotated[Caller, Depends(require("admin"))]

@@ -1,0 +1,70 @@
+"""Search, the same options and response as `kb search --json`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+
+from api.deps import KB, Reader
+from api.models import SearchRequest
+from api.problems import PROBLEM_SCHEMA, Problem
+from kb.filters import FilterError
+from kb.search import SearchError
+
+router = APIRouter(tags=["search"])
+ERRORS: dict[int | str, dict[str, Any]] = {code: PROBLEM_SCHEMA for code in (401, 403, 422, 503)}
+FilterParam = Annotated[list[str] | None, Query()]
+
+
+def _run(
+    kb: Any, query: str, filters: dict[str, list[str] | None], **options: Any
+) -> dict[str, Any]:
+    try:
+        return kb.search(query, filters={k: v for k, v in filters.items() if v}, **options)  # type: ignore[no-any-return]
+    except (SearchError, FilterError) as exc:
+        raise Problem(422, str(exc)) from None
+
+
+@router.get("/search", responses=ERRORS)
+def search_get(
+    kb: KB,
+    who: Reader,
+    q: Annotated[str, Query(min_length=1, max_length=10_000, description="The query")],
+    pattern: FilterParam = None,
+    kind: FilterParam = None,
+    phase: FilterParam = None,
+    outcome: FilterParam = None,
+    department: FilterParam = None,
+    technique: FilterParam = None,
+    since: Annotated[str | None, Query(max_length=10)] = None,
+    until: Annotated[str | None, Query(max_length=10)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 10,
+    mode: Literal["hybrid", "rrf", "dense", "bm25"] = "hybrid",
+    group: bool = False,
+) -> dict[str, Any]:
+    """Search past failures, lessons and constraints; filters apply before ranking."""
+    filters = {
+        "pattern": pattern,
+        "kind": kind,
+        "phase": phase,
+        "outcome": outcome,
+        "department": department,
+        "technique": technique,
+    }
+    return _run(kb, q, filters, since=since, until=until, limit=limit, mode=mode, group=group)
+
+
+@router.post("/search", responses=ERRORS)
+def search_post(body: SearchRequest, kb: KB, who: Reader) -> dict[str, Any]:
+    """The same search with a JSON body; this is what `kb search --server URL` sends."""
+    return _run(
+        kb,
+        body.query,
+        body.filters.model_dump(),
+        since=body.since,
+        until=body.until,
+        limit=body.limit,
+        mode=body.mode,
+        group=body.group,
+    )
