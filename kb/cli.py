@@ -707,3 +707,8 @@ def audit(obj: Context, limit: int, actor: str | None, as_json: bool) -> None:
 
 def main() -> None:
     cli()
+
+
+if __name__ == "__main__":
+    main()
+
