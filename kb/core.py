@@ -69,7 +69,6 @@ class KnowledgeBase:
         self.write_lock = (
             threading.RLock()
         )  # writes are serialised; SQLite serialises other processes
-        self._data_version: int | None = None
 
     @property
     def embedder(self) -> Embedder:
@@ -298,6 +297,7 @@ class KnowledgeBase:
         keeper.add(vids, vectors)
         if previous:
             keeper.remove(self.store.vector_ids_of(previous["id"]))
+        keeper.committed()
 
         return Result(
             doc.source,
@@ -539,15 +539,12 @@ class KnowledgeBase:
 
     def refresh_if_changed(self) -> None:
         """Another process (a second worker, a CLI ingest) committed: bring the index in step."""
-        version = self.store.conn.execute("PRAGMA data_version").fetchone()[0]  # type: ignore[attr-defined]
-        if (
-            self._data_version is not None
-            and version != self._data_version
-            and self._keeper is not None
-        ):
+        if self._keeper is None:
+            return  # opening the index syncs it anyway
+        generation = self.store.generation()  # type: ignore[attr-defined]
+        if generation != self._keeper.generation:
             with self.write_lock:
                 self._keeper.refresh(quiet=True)
-        self._data_version = version
 
     def near_duplicates(
         self, document_id: str, *, threshold: float = 0.9, limit: int = 5

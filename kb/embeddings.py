@@ -138,7 +138,8 @@ class OnnxMiniLMEmbedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         if self._tokenizer is None:
             self._load()
-        if len(texts) == 1:  # a query: one thread leaves the other core to the keyword search
+        if len(texts) <= 8:  # a query or a small submission: one thread leaves a core to the others
+
             if self._single is None:
                 self._single = self._open_session(self.onnx_path, threads=1)
             session = self._single

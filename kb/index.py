@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
@@ -48,6 +49,8 @@ class FaissIndex:
         self.model = model
         self.dim = dim
         self.index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+        # FAISS may reallocate its storage on add/remove: no search may run meanwhile
+        self.lock = threading.Lock()
 
     @property
     def count(self) -> int:
@@ -56,18 +59,21 @@ class FaissIndex:
     def ids(self) -> set[int]:
         import faiss
 
-        return set(faiss.vector_to_array(self.index.id_map).tolist()) if self.count else set()
+        with self.lock:
+            return set(faiss.vector_to_array(self.index.id_map).tolist()) if self.count else set()
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         if len(ids):
-            self.index.add_with_ids(
-                np.ascontiguousarray(vectors, dtype=np.float32), ids.astype(np.int64)
-            )
+            with self.lock:
+                self.index.add_with_ids(
+                    np.ascontiguousarray(vectors, dtype=np.float32), ids.astype(np.int64)
+                )
 
     def remove(self, ids: Iterable[int]) -> None:
         wanted = np.fromiter(ids, dtype=np.int64)
         if len(wanted):
-            self.index.remove_ids(wanted)  # type: ignore[arg-type]
+            with self.lock:
+                self.index.remove_ids(wanted)  # type: ignore[arg-type]
 
     def search(
         self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
@@ -94,7 +100,8 @@ class FaissIndex:
                 return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
             params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
             k = min(k, n_allowed)
-        scores, ids = self.index.search(q, min(k, self.count), params=params)
+        with self.lock:
+            scores, ids = self.index.search(q, min(k, self.count), params=params)
 
         keep = ids[0] >= 0
         return ids[0][keep], scores[0][keep]
@@ -102,11 +109,12 @@ class FaissIndex:
     def save(self, path: Path) -> None:
         import faiss
 
-        tmp = path.with_name(path.name + ".tmp")
-        faiss.write_index(self.index, str(tmp))
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        with self.lock:
+            faiss.write_index(self.index, str(tmp))
         os.replace(tmp, path)
         meta = {"model": self.model, "dim": self.dim, "count": self.count}
-        meta_tmp = _meta_path(path).with_name(_meta_path(path).name + ".tmp")
+        meta_tmp = _meta_path(path).with_name(f"{_meta_path(path).name}.{os.getpid()}.{threading.get_ident()}.tmp")
         meta_tmp.write_text(json.dumps(meta))
         os.replace(meta_tmp, _meta_path(path))
 

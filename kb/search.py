@@ -168,7 +168,7 @@ class Searcher:
     ) -> list[Candidate]:
         if not terms:
             return []
-        conn = conn or self.conn
+        conn = conn or self.kb.store.conn  # type: ignore[attr-defined]  # this thread's own connection
         units = conn.execute(
             "SELECT u.id, bm25(units_fts, 1.0, 0.3) AS s FROM units_fts "
             "JOIN units u ON u.rowid = units_fts.rowid JOIN documents d ON d.id = u.document_id "
@@ -280,8 +280,7 @@ class Searcher:
         dense: list[Candidate] = []
         if mode in ("hybrid", "rrf"):
             # the keyword query (SQLite) and the embedding + FAISS search both release the GIL
-            second = self.kb.store.second  # type: ignore[attr-defined]
-            pending = self.kb.worker.submit(self._bm25, terms, where, params, n, second)
+            pending = self.kb.worker.submit(self._bm25, terms, where, params, n)
 
             dense = self._dense(query, where, params, n, filtered)
             keyword = pending.result()

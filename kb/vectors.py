@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -57,6 +58,9 @@ class IndexKeeper:
         self.model = model
         self.dim = dim
         self.dirty = False
+        self._save_lock = threading.Lock()
+        self.generation = store.generation()
+  # the store's write count this index reflects
         self.doc_of = np.zeros(1, dtype=np.int64)  # vid -> rowid of its document, for filter masks
         self.index: VectorIndex = self._open()
         self._map(self.store.live_vector_ids(self.model))
@@ -110,7 +114,15 @@ class IndexKeeper:
 
     def refresh(self, *, quiet: bool = False) -> None:
         """Pick up writes made elsewhere (another worker, another CLI run) or by a bulk change here."""
+        self.generation = self.store.generation()
         self._sync(self.index, self.store.live_vector_ids(self.model), quiet=quiet)
+
+    def committed(self, writes: int = 1) -> None:
+        """After our own commit: if anyone else wrote meanwhile, catch up with them too."""
+        actual = self.store.generation()
+        if actual != self.generation + writes:
+            self.refresh(quiet=True)
+        self.generation = actual
 
     def add(self, vids: list[int], vectors: np.ndarray) -> None:
         ids = np.array(vids, dtype=np.int64)
@@ -138,6 +150,9 @@ class IndexKeeper:
         self.dirty = True
 
     def save(self) -> None:
-        if self.dirty:
-            self.index.save(self.path)
-            self.dirty = False
+        """Write the cache file; skipped when nothing changed (a stale file is repaired on open)."""
+        with self._save_lock:
+            if self.dirty:
+                self.dirty = False
+                self.index.save(self.path)
+

@@ -198,7 +198,7 @@ def _acknowledge(kb: Any, who: Any, result: Any, name: str, response: Response) 
         return body
     body["supersedes"] = result.supersedes
     body["near_duplicates"] = kb.near_duplicates(result.document_id or "")
-    kb.save_index()
+
     kb.audit.record(
         actor=who.name,
         action="submit" if result.status == "added" else "new-version",

@@ -136,10 +136,17 @@ def m003_keys_and_audit(db: Database) -> None:
     db.execute("CREATE INDEX idx_audit_at ON audit(at)")
 
 
+def m004_generation(db: Database) -> None:
+    """A counter bumped by every write, so each process knows when its vector index is behind."""
+    db.execute("CREATE TABLE generation (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL)")
+    db.execute("INSERT INTO generation (id, value) VALUES (1, 0)")
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     m001_create_tables,
     m002_vectors,
     m003_keys_and_audit,
+    m004_generation,
 ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,31 +33,42 @@ class SqliteStore:
         self.path = Path(path)
         if str(path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA busy_timeout = 5000")
-        if str(path) != ":memory:":
-            conn.execute("PRAGMA journal_mode = WAL")
-        self.db = Database(conn)
-        self.conn = conn
-        self._second: sqlite3.Connection | None = None
-
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._guard = threading.Lock()
         migrations.apply(self.db)
 
-    def close(self) -> None:
-        if self._second is not None:
-            self._second.close()
-        self.conn.close()
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA busy_timeout = 10000")
+        if str(self.path) != ":memory:":
+            conn.execute("PRAGMA journal_mode = WAL")
+        with self._guard:
+            self._all.append(conn)
+        return conn
 
     @property
-    def second(self) -> sqlite3.Connection:
-        """Another connection to the same file, so a helper thread can read while this one does (WAL)."""
-        if self._second is None:
-            if str(self.path) == ":memory:":
-                return self.conn
-            self._second = sqlite3.connect(str(self.path), check_same_thread=False)
-            self._second.execute("PRAGMA busy_timeout = 5000")
-        return self._second
+    def conn(self) -> sqlite3.Connection:
+        """This thread's connection: readers never see another thread's uncommitted writes (WAL)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self._connect()
+        return conn
+
+    @property
+    def db(self) -> Database:
+        database = getattr(self._local, "db", None)
+        if database is None:
+            database = self._local.db = Database(self.conn)
+        return database
+
+    def close(self) -> None:
+        with self._guard:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+        self._local = threading.local()
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -100,7 +112,15 @@ class SqliteStore:
                     "UPDATE documents SET superseded_by = ? WHERE id = ?",
                     [document["id"], supersedes],
                 )
+            self._bump()
         return vids
+
+    def _bump(self) -> None:
+        self.conn.execute("UPDATE generation SET value = value + 1 WHERE id = 1")
+
+    def generation(self) -> int:
+        """How many writes the store has seen; compared by each process against what its index holds."""
+        return int(self.conn.execute("SELECT value FROM generation WHERE id = 1").fetchone()[0])
 
     def _insert(self, table: str, row: dict[str, Any]) -> int:
         columns = ", ".join(f"[{c}]" for c in row)
@@ -178,6 +198,7 @@ class SqliteStore:
             self.conn.execute(
                 "UPDATE documents SET superseded_by = NULL WHERE superseded_by = ?", [document_id]
             )
+            self._bump()
         return cursor.rowcount > 0
 
     # --- reads -------------------------------------------------------------------------
