@@ -34,8 +34,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def call(url: str, data: bytes | None = None, ctype: str = "text/markdown") -> tuple[int, float, bytes]:
-    request = urllib.request.Request(url, data=data, headers={"content-type": ctype} if data else {})
+def call(
+    url: str, data: bytes | None = None, ctype: str = "text/markdown"
+) -> tuple[int, float, bytes]:
+    request = urllib.request.Request(
+        url, data=data, headers={"content-type": ctype} if data else {}
+    )
     started = time.perf_counter()
     try:
         with urllib.request.urlopen(request, timeout=30) as r:
@@ -57,7 +61,10 @@ def main() -> None:
     args = parser.parse_args()
     if not args.store.exists():
         sys.exit(f"{args.store} not found: run python bench/search_latency.py --sizes 10000 first")
-    queries = [json.loads(x)["query"] for x in (ROOT / "corpus" / "eval" / "queries.jsonl").read_text().splitlines()]
+    queries = [
+        json.loads(x)["query"]
+        for x in (ROOT / "corpus" / "eval" / "queries.jsonl").read_text().splitlines()
+    ]
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "load.db"
         shutil.copy(args.store, db)
@@ -66,11 +73,26 @@ def main() -> None:
                 shutil.copy(str(args.store) + suffix, str(db) + suffix)
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        env = {**{k: v for k, v in os.environ.items() if not k.startswith("KB_")}, "KB_DB": str(db),
-               "KB_TAGGER": "cues"}
-        server = subprocess.Popen([sys.executable, "-m", "kb.cli", "serve", "--port", str(port),
-                                   "--workers", str(args.workers)],
-                                  env=env, stdout=subprocess.DEVNULL, stderr=open(args.store.parent / "load-server.log", "w"))  # noqa: SIM115
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("KB_")},
+            "KB_DB": str(db),
+            "KB_TAGGER": "cues",
+        }
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "kb.cli",
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                str(args.workers),
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=open(args.store.parent / "load-server.log", "w"),
+        )  # noqa: SIM115
         try:
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline:
@@ -98,16 +120,22 @@ def main() -> None:
                 while time.monotonic() < stop:
                     n += 1
                     phrase = f"zq{seed}x{n}marker"
-                    text = (f"# Load test postmortem {seed}-{n}\n\n## Root causes\n- The {phrase} pilot had no owner "
-                            f"after go-live.\n\n## Lessons\n- Name two owners for {phrase}.\n").encode()
-                    status, seconds, body = call(f"{base}/documents?filename=load-{seed}-{n}.md", text)
+                    text = (
+                        f"# Load test postmortem {seed}-{n}\n\n## Root causes\n- The {phrase} pilot had no owner "
+                        f"after go-live.\n\n## Lessons\n- Name two owners for {phrase}.\n"
+                    ).encode()
+                    status, seconds, body = call(
+                        f"{base}/documents?filename=load-{seed}-{n}.md", text
+                    )
                     with lock:
                         results["submit"].append((status, seconds))
                         if status == 201:
                             acknowledged.append((json.loads(body)["id"], phrase))
 
             threads = [threading.Thread(target=searcher, args=(i,)) for i in range(args.searchers)]
-            threads += [threading.Thread(target=submitter, args=(i,)) for i in range(args.submitters)]
+            threads += [
+                threading.Thread(target=submitter, args=(i,)) for i in range(args.submitters)
+            ]
             started = time.perf_counter()
             for t in threads:
                 t.start()
@@ -123,8 +151,10 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=30)
-    print(f"{args.searchers} searching + {args.submitters} submitting clients, {elapsed:.0f} s, "
-          f"{args.workers} worker(s), store {args.store.name}")
+    print(
+        f"{args.searchers} searching + {args.submitters} submitting clients, {elapsed:.0f} s, "
+        f"{args.workers} worker(s), store {args.store.name}"
+    )
     for kind, rows in results.items():
         ok = [s for c, s in rows if 200 <= c < 300]
         errors = len(rows) - len(ok)
@@ -133,10 +163,14 @@ def main() -> None:
         codes: dict[int, int] = {}
         for c, _ in rows:
             codes[c] = codes.get(c, 0) + 1
-        print(f"{kind:<7} {len(rows) / elapsed:7.1f} req/s  p50 {statistics.median(times) if times else 0:7.1f} ms  "
-              f"p99 {p99:7.1f} ms  errors {errors}  status codes {dict(sorted(codes.items()))}")
+        print(
+            f"{kind:<7} {len(rows) / elapsed:7.1f} req/s  p50 {statistics.median(times) if times else 0:7.1f} ms  "
+            f"p99 {p99:7.1f} ms  errors {errors}  status codes {dict(sorted(codes.items()))}"
+        )
 
-    print(f"acknowledged submissions: {len(acknowledged)}, found afterwards: {len(acknowledged) - len(missing)}")
+    print(
+        f"acknowledged submissions: {len(acknowledged)}, found afterwards: {len(acknowledged) - len(missing)}"
+    )
 
 
 if __name__ == "__main__":

@@ -711,4 +711,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-

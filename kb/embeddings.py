@@ -139,7 +139,6 @@ class OnnxMiniLMEmbedder:
         if self._tokenizer is None:
             self._load()
         if len(texts) <= 8:  # a query or a small submission: one thread leaves a core to the others
-
             if self._single is None:
                 self._single = self._open_session(self.onnx_path, threads=1)
             session = self._single

@@ -114,7 +114,9 @@ class FaissIndex:
             faiss.write_index(self.index, str(tmp))
         os.replace(tmp, path)
         meta = {"model": self.model, "dim": self.dim, "count": self.count}
-        meta_tmp = _meta_path(path).with_name(f"{_meta_path(path).name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        meta_tmp = _meta_path(path).with_name(
+            f"{_meta_path(path).name}.{os.getpid()}.{threading.get_ident()}.tmp"
+        )
         meta_tmp.write_text(json.dumps(meta))
         os.replace(meta_tmp, _meta_path(path))
 

@@ -60,7 +60,7 @@ class IndexKeeper:
         self.dirty = False
         self._save_lock = threading.Lock()
         self.generation = store.generation()
-  # the store's write count this index reflects
+        # the store's write count this index reflects
         self.doc_of = np.zeros(1, dtype=np.int64)  # vid -> rowid of its document, for filter masks
         self.index: VectorIndex = self._open()
         self._map(self.store.live_vector_ids(self.model))
@@ -155,4 +155,3 @@ class IndexKeeper:
             if self.dirty:
                 self.dirty = False
                 self.index.save(self.path)
-

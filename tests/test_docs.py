@@ -25,4 +25,3 @@ def test_every_route_is_in_the_readme():
         if path.startswith(("/docs", "/openapi", "/redoc")):
             continue
         assert f"{path}`" in README or f"{path}?" in README, path
-

@@ -138,7 +138,9 @@ def m003_keys_and_audit(db: Database) -> None:
 
 def m004_generation(db: Database) -> None:
     """A counter bumped by every write, so each process knows when its vector index is behind."""
-    db.execute("CREATE TABLE generation (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL)")
+    db.execute(
+        "CREATE TABLE generation (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL)"
+    )
     db.execute("INSERT INTO generation (id, value) VALUES (1, 0)")
 
 

@@ -26,7 +26,10 @@ def kb(client):
 @pytest.fixture
 def keys(kb):
     """One key per role; once these exist, local mode is over."""
-    return {role: kb.keys.create(role=role, name=f"{role}-test")[1] for role in ("reader", "contributor", "admin")}
+    return {
+        role: kb.keys.create(role=role, name=f"{role}-test")[1]
+        for role in ("reader", "contributor", "admin")
+    }
 
 
 def auth(token: str) -> dict[str, str]:

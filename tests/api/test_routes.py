@@ -28,8 +28,12 @@ db: postgres://claims:S3cretPass99@db.internal:5432/claims
 
 
 def submit(client, text=PM, headers=None, **params):
-    return client.post("/documents", content=text.encode(), params=params,
-                       headers={"content-type": "text/markdown", **(headers or {})})
+    return client.post(
+        "/documents",
+        content=text.encode(),
+        params=params,
+        headers={"content-type": "text/markdown", **(headers or {})},
+    )
 
 
 def test_local_mode_submit_search_read(client):
@@ -41,12 +45,30 @@ def test_local_mode_submit_search_read(client):
     assert "no root-cause section found" not in body["warnings"]
     doc_id = body["id"]
     again = submit(client, filename="ocr.md")
-    assert again.status_code == 200 and again.json()["status"] == "unchanged" and again.json()["id"] == doc_id
+    assert (
+        again.status_code == 200
+        and again.json()["status"] == "unchanged"
+        and again.json()["id"] == doc_id
+    )
     hits = client.get("/search", params={"q": "vendor cleaned demo set", "limit": 3}).json()["hits"]
-    assert hits[0]["document_id"] == doc_id and set(hits[0]) >= {"rank", "unit_id", "source", "snippet", "explain"}
-    post = client.post("/search", json={"query": "vendor cleaned demo set", "limit": 3,
-                                        "filters": {"department": ["claims"]}}).json()
-    assert post["hits"][0]["document_id"] == doc_id and post["filters"] == {"department": ["claims"]}
+    assert hits[0]["document_id"] == doc_id and set(hits[0]) >= {
+        "rank",
+        "unit_id",
+        "source",
+        "snippet",
+        "explain",
+    }
+    post = client.post(
+        "/search",
+        json={
+            "query": "vendor cleaned demo set",
+            "limit": 3,
+            "filters": {"department": ["claims"]},
+        },
+    ).json()
+    assert post["hits"][0]["document_id"] == doc_id and post["filters"] == {
+        "department": ["claims"]
+    }
     record = client.get(f"/documents/{doc_id}").json()
     assert record["fields"]["department"]["source"]["via"] == "front matter"
     unit_id = record["units"][0]["id"]
@@ -73,10 +95,23 @@ def test_secrets_never_reach_the_store(client, settings):
 
 
 def test_json_and_multipart_submissions_with_metadata(client):
-    r = client.post("/documents", json={"content": "# HR bot\n\n## Lessons\n- Name two owners.\n",
-                                        "filename": "hr.md", "department": "HR", "submitter": "ana"})
+    r = client.post(
+        "/documents",
+        json={
+            "content": "# HR bot\n\n## Lessons\n- Name two owners.\n",
+            "filename": "hr.md",
+            "department": "HR",
+            "submitter": "ana",
+        },
+    )
     assert r.status_code == 201 and r.json()["document"]["department"] == "HR"
-    files = {"file": ("notes.txt", b"SUPPORT BOT POSTMORTEM\n\nLESSONS\n\nAsk agents first.\n", "text/plain")}
+    files = {
+        "file": (
+            "notes.txt",
+            b"SUPPORT BOT POSTMORTEM\n\nLESSONS\n\nAsk agents first.\n",
+            "text/plain",
+        )
+    }
     r = client.post("/documents", files=files, data={"project": "AgentAssist"})
     assert r.status_code == 201, r.text
     assert r.json()["document"]["project"] == "AgentAssist"
@@ -94,8 +129,11 @@ def test_error_paths_store_nothing(client, kb):
     assert xml.status_code == 415 and "text/markdown" in xml.json()["detail"]
     missing = client.post("/documents", json={"filename": "x.md"})
     assert missing.status_code == 422 and missing.json()["errors"][0]["field"] == "content"
-    binary = client.post("/documents", content=b"\x89PNG\r\n\x1a\n\x00\x00\x00binary",
-                         headers={"content-type": "text/plain"})
+    binary = client.post(
+        "/documents",
+        content=b"\x89PNG\r\n\x1a\n\x00\x00\x00binary",
+        headers={"content-type": "text/plain"},
+    )
     assert binary.status_code == 400 and "binary" in binary.json()["detail"]
     empty = client.post("/documents", content=b"", headers={"content-type": "text/markdown"})
     assert empty.status_code == 400 and "empty" in empty.json()["detail"]
@@ -117,7 +155,9 @@ def test_search_errors_are_422_with_valid_values(client):
 
 
 def test_roles(client, kb, keys):
-    assert client.get("/search", params={"q": "x"}).status_code == 401  # keys exist: local mode is over
+    assert (
+        client.get("/search", params={"q": "x"}).status_code == 401
+    )  # keys exist: local mode is over
     bad = client.get("/search", params={"q": "x"}, headers=auth("kb_not-a-key"))
     assert bad.status_code == 401 and "not valid" in bad.json()["detail"]
     assert client.get("/search", params={"q": "x"}, headers=auth(keys["reader"])).status_code == 200
@@ -125,14 +165,21 @@ def test_roles(client, kb, keys):
     created = submit(client, headers=auth(keys["contributor"]))
     assert created.status_code == 201
     doc_id = created.json()["id"]
-    assert client.delete(f"/documents/{doc_id}", headers=auth(keys["contributor"])).status_code == 403
+    assert (
+        client.delete(f"/documents/{doc_id}", headers=auth(keys["contributor"])).status_code == 403
+    )
     assert client.get("/audit", headers=auth(keys["contributor"])).status_code == 403
     assert client.delete(f"/documents/{doc_id}", headers=auth(keys["admin"])).status_code == 204
     assert client.delete(f"/documents/{doc_id}", headers=auth(keys["admin"])).status_code == 404
-    hits = client.get("/search", params={"q": "vendor cleaned"}, headers=auth(keys["reader"])).json()["hits"]
+    hits = client.get(
+        "/search", params={"q": "vendor cleaned"}, headers=auth(keys["reader"])
+    ).json()["hits"]
     assert all(h["document_id"] != doc_id for h in hits)
     trail = client.get("/audit", headers=auth(keys["admin"])).json()["entries"]
-    assert [(e["actor"], e["action"]) for e in trail[:2]] == [("admin-test", "delete"), ("contributor-test", "submit")]
+    assert [(e["actor"], e["action"]) for e in trail[:2]] == [
+        ("admin-test", "delete"),
+        ("contributor-test", "submit"),
+    ]
     assert trail[1]["detail"]["redacted"] == {"API key": 1, "URL credentials": 1}
     assert client.get("/health").status_code == 200  # liveness needs no key
     kb.keys.revoke(kb.keys.list()[0].id)
@@ -141,13 +188,25 @@ def test_roles(client, kb, keys):
 
 def test_openapi_is_complete(client):
     schema = client.get("/openapi.json").json()
-    for path in ("/documents", "/documents/{document_id}", "/units/{unit_id}", "/units/{unit_id}/related",
-                 "/search", "/stats", "/taxonomy", "/health", "/ready", "/audit"):
+    for path in (
+        "/documents",
+        "/documents/{document_id}",
+        "/units/{unit_id}",
+        "/units/{unit_id}/related",
+        "/search",
+        "/stats",
+        "/taxonomy",
+        "/health",
+        "/ready",
+        "/audit",
+    ):
         assert path in schema["paths"], path
     body = schema["paths"]["/documents"]["post"]["requestBody"]["content"]
     assert {"text/markdown", "application/json", "multipart/form-data"} <= set(body)
     assert "example" in body["text/markdown"]
-    assert "application/problem+json" in json.dumps(schema["paths"]["/documents"]["post"]["responses"])
+    assert "application/problem+json" in json.dumps(
+        schema["paths"]["/documents"]["post"]["responses"]
+    )
 
 
 def test_a_second_process_sees_new_writes(client, settings):
@@ -156,8 +215,12 @@ def test_a_second_process_sees_new_writes(client, settings):
     client.get("/search", params={"q": "warm"})  # the service's index is loaded
     other = KnowledgeBase(settings)  # another worker or a CLI run on the same store
     other.ingest_paths([])  # nothing
-    (settings.db.parent / "new.md").write_text("# Routing bot\n\n## Lessons\n- Quarantine hallucinated routes.\n")
+    (settings.db.parent / "new.md").write_text(
+        "# Routing bot\n\n## Lessons\n- Quarantine hallucinated routes.\n"
+    )
     other.ingest_paths([str(settings.db.parent / "new.md")])
     other.close()
-    hits = client.get("/search", params={"q": "quarantine hallucinated routes", "mode": "dense"}).json()["hits"]
+    hits = client.get(
+        "/search", params={"q": "quarantine hallucinated routes", "mode": "dense"}
+    ).json()["hits"]
     assert hits and hits[0]["title"] == "Routing bot"

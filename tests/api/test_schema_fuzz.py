@@ -21,8 +21,9 @@ def _app(tmp_path_factory):  # type: ignore[no-untyped-def]
     app = create_app(Settings(db=folder / "fuzz.db", max_body_bytes=50_000))
     _load(app, app.state.settings)  # what the lifespan does, done up front
     kb = app.state.kb
-    (folder / "seed.md").write_text("# Seed postmortem\n\n## Root causes\n- Nobody owned it.\n"
-                                    "## Lessons\n- Name two owners.\n")
+    (folder / "seed.md").write_text(
+        "# Seed postmortem\n\n## Root causes\n- Nobody owned it.\n## Lessons\n- Name two owners.\n"
+    )
     kb.ingest_paths([str(folder / "seed.md")])
     return app
 
@@ -39,7 +40,9 @@ def test_no_server_errors(fuzz_app):  # type: ignore[no-untyped-def]
         operation = result.ok()
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        @settings(
+            max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), database=None
+        )
         def run(case):  # type: ignore[no-untyped-def]
             response = case.call()
             assert response.status_code < 500, (

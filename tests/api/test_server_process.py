@@ -29,7 +29,9 @@ def wait_ready(url: str, process: subprocess.Popen, seconds: float = 60) -> None
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise AssertionError(f"kb serve exited: {process.stderr.read() if process.stderr else ''}")
+            raise AssertionError(
+                f"kb serve exited: {process.stderr.read() if process.stderr else ''}"
+            )
         try:
             with urllib.request.urlopen(url + "/ready", timeout=2) as r:
                 if json.loads(r.read())["ready"]:
@@ -46,7 +48,10 @@ def server(tmp_path: Path):
     env = {**os.environ, "KB_DB": str(tmp_path / "served.db")}
     process = subprocess.Popen(
         [sys.executable, "-m", "kb.cli", "serve", "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -59,15 +64,22 @@ def server(tmp_path: Path):
 
 def test_submit_then_search_over_http(server):
     body = b"# Forecast pilot postmortem\n\n## Root causes\n- The planners were never asked; promo weeks broke it.\n"
-    request = urllib.request.Request(server + "/documents?filename=forecast.md", data=body,
-                                     headers={"content-type": "text/markdown"})
+    request = urllib.request.Request(
+        server + "/documents?filename=forecast.md",
+        data=body,
+        headers={"content-type": "text/markdown"},
+    )
     with urllib.request.urlopen(request, timeout=30) as r:
         assert r.status == 201
         doc_id = json.loads(r.read())["id"]
-    with urllib.request.urlopen(server + "/search?q=planners+never+asked+promo+weeks", timeout=30) as r:
+    with urllib.request.urlopen(
+        server + "/search?q=planners+never+asked+promo+weeks", timeout=30
+    ) as r:
         hits = json.loads(r.read())["hits"]
     assert hits[0]["document_id"] == doc_id
     # the CLI can ask the running service instead of loading a model
-    result = CliRunner().invoke(cli, ["search", "promo weeks broke the forecast", "--server", server, "--json"])
+    result = CliRunner().invoke(
+        cli, ["search", "promo weeks broke the forecast", "--server", server, "--json"]
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["hits"][0]["document_id"] == doc_id
