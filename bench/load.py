@@ -71,6 +71,9 @@ def main() -> None:
         for suffix in (".faiss", ".faiss.json"):
             if Path(str(args.store) + suffix).exists():
                 shutil.copy(str(args.store) + suffix, str(db) + suffix)
+        log = (args.store.parent / "load-server.log").open(
+            "w"
+        )  # the server's own output, for post-mortems
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         env = {
@@ -91,8 +94,8 @@ def main() -> None:
             ],
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=open(args.store.parent / "load-server.log", "w"),
-        )  # noqa: SIM115
+            stderr=log,
+        )
         try:
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline:
@@ -151,6 +154,7 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=30)
+            log.close()
     print(
         f"{args.searchers} searching + {args.submitters} submitting clients, {elapsed:.0f} s, "
         f"{args.workers} worker(s), store {args.store.name}"
