@@ -49,6 +49,8 @@ _EXTRA = [
     ("Connection string password", re.compile(r"(?i)\b(?:password|pwd)\s*=\s*([^;'\"\s]{4,})")),
     ("URL credentials", re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s:/@]+:([^\s@/]{3,})@")),
     ("API key", re.compile(r"\b(sk-(?:proj-|live-|test-)?[A-Za-z0-9_-]{20,})")),
+    ("AWS Access Key", re.compile(r"\b((?:AKIA|ASIA)[0-9A-Z]{16})\b")),
+    ("GitHub Token", re.compile(r"\b(gh[pousr]_[A-Za-z0-9]{30,})\b")),
     ("Bearer token", re.compile(r"(?i)\bbearer\s+([A-Za-z0-9._~+/=-]{20,})")),
     (
         "Secret setting",

@@ -224,3 +224,32 @@ def test_a_second_process_sees_new_writes(client, settings):
         "/search", params={"q": "quarantine hallucinated routes", "mode": "dense"}
     ).json()["hits"]
     assert hits and hits[0]["title"] == "Routing bot"
+
+
+def test_not_ready_until_loaded(settings):
+    from fastapi.testclient import TestClient
+
+    from api import create_app
+
+    client = TestClient(
+        create_app(settings)
+    )  # no `with`: the lifespan (and the loading) never runs
+    ready = client.get("/ready")
+    assert ready.status_code == 503 and ready.json()["ready"] is False
+    busy = client.get("/search", params={"q": "x"})
+    assert busy.status_code == 503 and busy.headers["retry-after"] == "2"
+    assert client.get("/health").status_code == 200
+
+
+def test_no_local_mode_off_loopback(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from api import create_app
+    from kb import Settings
+
+    with TestClient(
+        create_app(Settings(db=tmp_path / "pub.db", host="0.0.0.0"), wait=True)
+    ) as client:
+        r = client.get("/search", params={"q": "x"})
+        assert r.status_code == 401 and "API key" in r.json()["detail"]
+        assert client.get("/ready").json()["auth"] == "API keys"
