@@ -541,10 +541,11 @@ class KnowledgeBase:
         """Another process (a second worker, a CLI ingest) committed: bring the index in step."""
         if self._keeper is None:
             return  # opening the index syncs it anyway
-        generation = self.store.generation()  # type: ignore[attr-defined]
-        if generation != self._keeper.generation:
-            with self.write_lock:
-                self._keeper.refresh(quiet=True)
+        if self.store.generation() != self._keeper.generation:  # type: ignore[attr-defined]
+            with self.write_lock:  # one thread catches up; the others find it done
+                if self.store.generation() != self._keeper.generation:  # type: ignore[attr-defined]
+                    self._keeper.refresh(quiet=True)
+
 
     def near_duplicates(
         self, document_id: str, *, threshold: float = 0.9, limit: int = 5
