@@ -6,7 +6,7 @@ import ipaddress
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 
 from api.problems import Problem
 from kb import KnowledgeBase
@@ -81,3 +81,29 @@ def require(role: str):  # type: ignore[no-untyped-def]
 Reader = Annotated[Caller, Depends(require("reader"))]
 Contributor = Annotated[Caller, Depends(require("contributor"))]
 Admin = Annotated[Caller, Depends(require("admin"))]
+
+
+FilterParam = Annotated[list[str] | None, Query()]
+
+
+def filter_query(
+    pattern: FilterParam = None,
+    kind: FilterParam = None,
+    phase: FilterParam = None,
+    outcome: FilterParam = None,
+    department: FilterParam = None,
+    technique: FilterParam = None,
+) -> dict[str, list[str]]:
+    """The filters shared by listing and search, as query parameters (each repeatable)."""
+    given = {
+        "pattern": pattern,
+        "kind": kind,
+        "phase": phase,
+        "outcome": outcome,
+        "department": department,
+        "technique": technique,
+    }
+    return {name: values for name, values in given.items() if values}
+
+
+FilterQuery = Annotated[dict[str, list[str]], Depends(filter_query)]

@@ -14,6 +14,8 @@ from kb.core import KnowledgeBase, Report
 from kb.filters import FilterError
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+MODE_CHOICE = click.Choice(["hybrid", "rrf", "dense", "bm25"])
+
 
 
 def filter_options(fn: Any) -> Any:
@@ -399,7 +401,7 @@ def tagger_eval(path: Path, tagger_name: str, as_json: bool) -> None:
 @click.option("-n", "--limit", type=click.IntRange(1, 1000), default=10, show_default=True)
 @click.option(
     "--mode",
-    type=click.Choice(["hybrid", "rrf", "dense", "bm25"]),
+    type=MODE_CHOICE,
     default="hybrid",
     show_default=True,
     help="hybrid: 0.7 x cosine + 0.3 x normalised BM25; rrf: reciprocal rank fusion; or one alone.",
@@ -540,7 +542,7 @@ def reindex(obj: Context) -> None:
     "--mode",
     "modes",
     multiple=True,
-    type=click.Choice(["hybrid", "rrf", "dense", "bm25"]),
+    type=MODE_CHOICE,
     help="Modes to compare (default: all four).",
 )
 @click.option("--per-query", is_flag=True, help="Also print each query's nDCG@10.")

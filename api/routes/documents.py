@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import KB, Admin, Contributor, Reader
+from api.deps import KB, Admin, Contributor, FilterQuery, Reader
 from api.models import Submission
 from api.problems import PROBLEM_SCHEMA, Problem
 from kb.filters import FilterError
@@ -208,34 +208,18 @@ def _acknowledge(kb: Any, who: Any, result: Any, name: str, response: Response) 
     return body
 
 
-FilterParam = Annotated[list[str] | None, Query()]
-
-
 @router.get("/documents", responses=ERRORS)
 def list_documents(
     kb: KB,
     who: Reader,
-    pattern: FilterParam = None,
-    kind: FilterParam = None,
-    phase: FilterParam = None,
-    outcome: FilterParam = None,
-    department: FilterParam = None,
-    technique: FilterParam = None,
+    filters: FilterQuery,
     include_superseded: bool = False,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> dict[str, Any]:
     """List documents, optionally filtered (the same filters as search)."""
-    filters = {
-        "pattern": pattern,
-        "kind": kind,
-        "phase": phase,
-        "outcome": outcome,
-        "department": department,
-        "technique": technique,
-    }
     try:
         docs = kb.list_documents(
-            filters={k: v for k, v in filters.items() if v},
+            filters=filters,
             include_superseded=include_superseded,
             limit=limit,
         )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
-from api.deps import KB, Reader
+from api.deps import KB, FilterQuery, Reader
 from api.models import SearchRequest
 from api.problems import PROBLEM_SCHEMA, Problem
 from kb.filters import FilterError
@@ -14,11 +15,10 @@ from kb.search import SearchError
 
 router = APIRouter(tags=["search"])
 ERRORS: dict[int | str, dict[str, Any]] = {code: PROBLEM_SCHEMA for code in (401, 403, 422, 503)}
-FilterParam = Annotated[list[str] | None, Query()]
 
 
 def _run(
-    kb: Any, query: str, filters: dict[str, list[str] | None], **options: Any
+    kb: Any, query: str, filters: Mapping[str, list[str] | None], **options: Any
 ) -> dict[str, Any]:
     try:
         return kb.search(query, filters={k: v for k, v in filters.items() if v}, **options)  # type: ignore[no-any-return]
@@ -31,12 +31,7 @@ def search_get(
     kb: KB,
     who: Reader,
     q: Annotated[str, Query(min_length=1, max_length=10_000, description="The query")],
-    pattern: FilterParam = None,
-    kind: FilterParam = None,
-    phase: FilterParam = None,
-    outcome: FilterParam = None,
-    department: FilterParam = None,
-    technique: FilterParam = None,
+    filters: FilterQuery,
     since: Annotated[str | None, Query(max_length=10)] = None,
     until: Annotated[str | None, Query(max_length=10)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 10,
@@ -44,14 +39,6 @@ def search_get(
     group: bool = False,
 ) -> dict[str, Any]:
     """Search past failures, lessons and constraints; filters apply before ranking."""
-    filters = {
-        "pattern": pattern,
-        "kind": kind,
-        "phase": phase,
-        "outcome": outcome,
-        "department": department,
-        "technique": technique,
-    }
     return _run(kb, q, filters, since=since, until=until, limit=limit, mode=mode, group=group)
 
 
