@@ -17,7 +17,6 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON f
 MODE_CHOICE = click.Choice(["hybrid", "rrf", "dense", "bm25"])
 
 
-
 def filter_options(fn: Any) -> Any:
     """The filters shared by list (and later search)."""
     for name, helptext in reversed(

@@ -6,7 +6,7 @@ import json
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import IO, Any
@@ -546,7 +546,6 @@ class KnowledgeBase:
                 if self.store.generation() != self._keeper.generation:  # type: ignore[attr-defined]
                     self._keeper.refresh(quiet=True)
 
-
     def near_duplicates(
         self, document_id: str, *, threshold: float = 0.9, limit: int = 5
     ) -> list[dict[str, Any]]:
@@ -621,8 +620,3 @@ class KnowledgeBase:
         from kb.audit import AuditLog
 
         return AuditLog(self.store.conn)  # type: ignore[attr-defined]
-
-    def iter_units(self) -> Iterator[dict[str, Any]]:
-
-        for doc in self.store.iter_documents():
-            yield from self.store.units_of(doc["id"])

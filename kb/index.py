@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import threading
-import warnings
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Protocol
@@ -154,7 +153,3 @@ def _meta_path(path: Path) -> Path:
 
 def index_path_for(db_path: Path) -> Path:
     return db_path.with_name(db_path.name + ".faiss")
-
-
-def warn_rebuilt(reason: str) -> None:
-    warnings.warn(f"rebuilding the vector index: {reason}", IndexRebuilt, stacklevel=3)
