@@ -72,6 +72,14 @@ def _entry(value: Any, source: Source, **extra: Any) -> dict[str, Any]:
     return {"value": value, "source": source.as_dict(), **extra}
 
 
+def _is_metadata(text: str) -> bool:
+    """'Department: Claims' is metadata; 'Three weeks in: the model...' is prose."""
+    match = _KEY_LINE.match(text)
+    return bool(
+        match and KEY_TO_FIELD.get(re.sub(r"\s+", " ", match.group(1).strip(" *_:").lower()))
+    )
+
+
 def constraint_category(text: str) -> str | None:
     return match_table(text, _CONSTRAINT_CATEGORIES)
 
@@ -133,7 +141,7 @@ class _Extractor:
             if name is None:
                 self.fields.setdefault("extra", {})[key] = value
                 continue
-            if name in ("owners", "stakeholders", "authors"):
+            if name in ("owners", "stakeholders", "authors", "handoff_from", "handoff_to"):
                 items = value if isinstance(value, list) else re.split(r"[;,]\s*|\n", str(value))
                 for item in items:
                     self._person(name, str(item), src)
@@ -371,9 +379,7 @@ class _Extractor:
         for section, category in self.categories:
             if category == "summary":
                 for block in section.blocks:
-                    if block.type in ("paragraph", "item", "html") and not _KEY_LINE.match(
-                        block.text
-                    ):
+                    if block.type in ("paragraph", "item", "html") and not _is_metadata(block.text):
                         self.set_scalar("summary", block.text, _source(section, block))
                         return
         for section, _ in self.categories:
@@ -381,7 +387,7 @@ class _Extractor:
                 if (
                     block.type == "paragraph"
                     and len(block.text) > 60
-                    and not _KEY_LINE.match(block.text)
+                    and not _is_metadata(block.text)
                 ):
                     self.set_scalar("summary", block.text, _source(section, block, "inferred"))
                     return

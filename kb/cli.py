@@ -582,6 +582,22 @@ def eval_(obj: Context, path: Path, modes: tuple[str, ...], per_query: bool, as_
 
 
 @cli.command()
+@click.argument("name", type=click.Choice(["charter", "postmortem", "handoff"]))
+def template(name: str) -> None:
+    """Print a template whose headings the ingesters (and the charter reader) understand.
+
+    \b
+    Example:
+      kb template postmortem > ocr-pilot-postmortem.md
+    """
+    from importlib import resources
+
+    click.echo(
+        resources.files("kb").joinpath(f"data/templates/{name}.md").read_text("utf-8"), nl=False
+    )
+
+
+@cli.command()
 @click.option("--host", default=None, help="Address to bind (default 127.0.0.1; env KB_HOST).")
 @click.option("--port", type=int, default=None, help="Port (default 8000; env KB_PORT).")
 @click.option(
