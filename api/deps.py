@@ -41,7 +41,17 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def _local_request(request: Request) -> bool:
+    """No browser page (Origin header) and a loopback Host: blocks drive-by posts and DNS rebinding."""
+    origin = request.headers.get("origin")
+    if origin and not is_loopback((origin.split("://", 1)[-1].rsplit(":", 1)[0]).strip("[]")):
+        return False
+    host = request.headers.get("host", "").rsplit(":", 1)[0].strip("[]")
+    return not host or is_loopback(host)
+
+
 def _token(request: Request) -> str | None:
+
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         return header[7:].strip()
@@ -60,7 +70,14 @@ def caller(request: Request, kb: KB) -> Caller:
             )
         return Caller(key.name, key.role)
     if request.app.state.local_mode and not kb.keys.any():
+        if not _local_request(request):
+            raise Problem(
+                403,
+                "local single-user mode answers only requests from this machine's own tools, "
+                "not from web pages or other host names; create a key with `kb keys create`",
+            )
         return Caller("local", "admin")
+
     raise Problem(
         401,
         "an API key is needed: send 'Authorization: Bearer <key>' (create one with `kb keys create`)",

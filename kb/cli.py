@@ -415,6 +415,9 @@ def tagger_eval(path: Path, tagger_name: str, as_json: bool) -> None:
     metavar="URL",
     help="Ask a running `kb serve` instead of loading the model here (env KB_SERVER).",
 )
+@click.option(
+    "--key", envvar="KB_API_KEY", metavar="KEY", help="API key for --server (env KB_API_KEY)."
+)
 @json_option
 @pass_ctx
 def search(
@@ -427,6 +430,7 @@ def search(
     group: bool,
     explain: bool,
     server: str | None,
+    key: str | None,
     as_json: bool,
     **filters: Any,
 ) -> None:
@@ -454,7 +458,7 @@ def search(
     if server:
         from kb.remote import remote_search
 
-        result = remote_search(server, query, options)
+        result = remote_search(server, query, options, key=key)
     else:
         try:
             result = obj.kb.search(query, **options)

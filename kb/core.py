@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 import time
 from collections import Counter
@@ -27,7 +28,54 @@ EXPORT_VERSION = 1
 BATCH_TEXTS = 512  # texts embedded per call during a bulk ingest
 
 
+DOCUMENT_COLUMNS = (
+    "id",
+    "kind",
+    "title",
+    "project",
+    "department",
+    "use_case",
+    "phase_reached",
+    "outcome",
+    "source",
+    "source_key",
+    "format",
+    "encoding",
+    "content_hash",
+    "version",
+    "superseded_by",
+    "ingested_at",
+    "start_date",
+    "end_date",
+    "summary",
+    "body",
+    "text",
+    "fields",
+    "warnings",
+)
+UNIT_COLUMNS = (
+    "id",
+    "document_id",
+    "ord",
+    "kind",
+    "category",
+    "section",
+    "line_start",
+    "line_end",
+    "text",
+)
+TAG_COLUMNS = ("document_id", "unit_id", "pattern", "evidence", "cue")
+
+
+def _only(row: dict[str, Any], columns: tuple[str, ...]) -> dict[str, Any]:
+    missing = [c for c in ("id", "title", "content_hash") if c in columns and c not in row]
+    if missing:
+        raise ValueError(f"missing {', '.join(missing)}")
+    return {k: v for k, v in row.items() if k in columns}
+
+
 def _now() -> str:
+
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
@@ -66,9 +114,9 @@ class KnowledgeBase:
         self._embedder: Embedder | None = None
         self._keeper: IndexKeeper | None = None
         self._worker: ThreadPoolExecutor | None = None
-        self.write_lock = (
-            threading.RLock()
-        )  # writes are serialised; SQLite serialises other processes
+        # writes are serialised (SQLite serialises other processes); lazy parts are made once
+        self.write_lock = threading.RLock()
+        self._init_lock = threading.RLock()
 
     @property
     def embedder(self) -> Embedder:
@@ -76,9 +124,12 @@ class KnowledgeBase:
         if self._embedder is None:
             from kb.embeddings import make_embedder
 
-            self._embedder = make_embedder(
-                self.settings.embedder, cache_dir=self.settings.model_cache
-            )
+            with self._init_lock:
+                if self._embedder is not None:
+                    return self._embedder
+                self._embedder = make_embedder(
+                    self.settings.embedder, cache_dir=self.settings.model_cache
+                )
 
         return self._embedder
 
@@ -86,12 +137,15 @@ class KnowledgeBase:
     def keeper(self) -> IndexKeeper:
         """The FAISS index, opened (and repaired against SQLite if needed) on first use."""
         if self._keeper is None:
-            self._keeper = IndexKeeper(
-                self.store,  # type: ignore[arg-type]
-                self.settings.db_path,
-                model=self.embedder.name,
-                dim=self.embedder.dim,
-            )
+            with self._init_lock:
+                if self._keeper is not None:
+                    return self._keeper
+                self._keeper = IndexKeeper(
+                    self.store,  # type: ignore[arg-type]
+                    self.settings.db_path,
+                    model=self.embedder.name,
+                    dim=self.embedder.dim,
+                )
         return self._keeper
 
     def save_index(self) -> None:
@@ -284,14 +338,21 @@ class KnowledgeBase:
                 }
                 for t in unit.patterns
             ]
-        vids = self.store.insert_document(
-            row,
-            units,
-            tags,
-            _facets(doc),
-            supersedes=previous["id"] if previous else None,
-            vectors=self._vector_rows(doc_id, [u["id"] for u in units], vectors),
-        )
+        try:
+            vids = self.store.insert_document(
+                row,
+                units,
+                tags,
+                _facets(doc),
+                supersedes=previous["id"] if previous else None,
+                vectors=self._vector_rows(doc_id, [u["id"] for u in units], vectors),
+            )
+        except sqlite3.IntegrityError:
+            # another process stored the same content a moment ago: that is the no-op case
+            existing = self.store.find_by_hash(doc.content_hash)
+            if existing is None:
+                raise
+            return Result(doc.source, "unchanged", existing["id"], existing["title"])
 
         # the index follows the database, only after the commit
         keeper.add(vids, vectors)
@@ -448,9 +509,14 @@ class KnowledgeBase:
                 if self.store.find_by_hash(doc["content_hash"]):
                     report.results.append(Result(where, "unchanged", doc["id"], doc["title"]))
                     continue
-                for unit in record["units"]:
-                    unit["document_id"] = doc["id"]
-                tags = [{**t, "document_id": doc["id"]} for t in record["tags"]]
+                doc = _only(
+                    doc, DOCUMENT_COLUMNS
+                )  # an export line names columns; nothing else gets in
+                record["units"] = [
+                    _only({**u, "document_id": doc["id"]}, UNIT_COLUMNS) for u in record["units"]
+                ]
+                tags = [_only({**t, "document_id": doc["id"]}, TAG_COLUMNS) for t in record["tags"]]
+
                 superseded_by = doc.get("superseded_by")
                 if superseded_by and not self.store.get_document(superseded_by):
                     doc["superseded_by"] = None
@@ -479,7 +545,7 @@ class KnowledgeBase:
                     )
                 )
 
-            except (ValueError, KeyError, TypeError) as exc:
+            except (ValueError, KeyError, TypeError, sqlite3.Error) as exc:
                 report.results.append(Result(where, "failed", reason=f"bad export line: {exc}"))
         keeper.refresh(quiet=True)  # imported rows, including versions superseded on the way
 
@@ -521,7 +587,10 @@ class KnowledgeBase:
     def worker(self) -> ThreadPoolExecutor:
         """One helper thread, so a hybrid query runs its keyword and vector halves at once."""
         if self._worker is None:
-            self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kb-search")
+            with self._init_lock:
+                if self._worker is not None:
+                    return self._worker
+                self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kb-search")
         return self._worker
 
     def search(self, query: str, **options: Any) -> dict[str, Any]:
@@ -568,7 +637,8 @@ class KnowledgeBase:
         for vid, sim in zip(ids.tolist(), sims.tolist(), strict=True):
             if sim < threshold:
                 continue
-            doc = self.store.get_document(targets[vid][1])
+            target = targets.get(vid)
+            doc = self.store.get_document(target[1]) if target else None
             if doc:
                 out.append(
                     {

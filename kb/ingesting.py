@@ -17,6 +17,15 @@ def _redact(text: str) -> tuple[str, dict[str, int]]:
     return result.text, result.summary
 
 
+def _normalise(name: str, value: str) -> str:
+    """Submitted metadata uses the same vocabulary as what the parsers find (`HR` -> `hr`)."""
+    if name != "department":
+        return value
+    from ingest.vocabulary import DEPARTMENTS, match_table, slug
+
+    return match_table(value, DEPARTMENTS) or slug(value)
+
+
 def read_file(path: Path, *, max_bytes: int) -> bytes | Result:
     source = str(path)
     try:
@@ -50,6 +59,7 @@ def parse_bytes(
                 source, "failed", reason=f"{len(data):,} bytes is over the limit of {max_bytes:,}"
             )
         ]
+    source = _redact(source)[0]  # a file name can carry a secret too
     try:
         docs = parse_document(data, source=source, fmt=fmt, mapping=mapping, redact=_redact)
     except IngestError as exc:
@@ -57,13 +67,14 @@ def parse_bytes(
     except (ValueError, RecursionError) as exc:
         return [], [Result(source, "failed", reason=f"could not be parsed: {exc}")]
     out: Parsed = []
+    clean = {name: _redact(value)[0] for name, value in (metadata or {}).items() if value}
     for doc in docs:
-        for name, value in (metadata or {}).items():
-            if value:
-                doc.fields[name] = {
-                    "value": value,
-                    "source": {"section": "(submission)", "lines": [0, 0], "via": "submitted"},
-                }
+        for name, value in clean.items():
+            doc.fields[name] = {
+                "value": _normalise(name, value),
+                "raw": value,
+                "source": {"section": "(submission)", "lines": [0, 0], "via": "submitted"},
+            }
         key = source_key or source
         if doc.source != source:  # a record of a bulk file
             key = f"{key}{doc.source[len(source) :]}"

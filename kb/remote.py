@@ -10,11 +10,15 @@ from typing import Any
 import click
 
 
-def remote_search(server: str, query: str, options: dict[str, Any]) -> dict[str, Any]:
+def remote_search(
+    server: str, query: str, options: dict[str, Any], *, key: str | None = None
+) -> dict[str, Any]:
     body = json.dumps({"query": query, **options}).encode()
-    request = urllib.request.Request(
-        server.rstrip("/") + "/search", data=body, headers={"content-type": "application/json"}
-    )
+    headers = {"content-type": "application/json"}
+    if key:
+        headers["authorization"] = f"Bearer {key}"
+    request = urllib.request.Request(server.rstrip("/") + "/search", data=body, headers=headers)
+
     try:
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - a URL the user gave
             return json.loads(response.read())  # type: ignore[no-any-return]

@@ -467,6 +467,8 @@ def related(kb: KnowledgeBase, unit_id: str, *, limit: int = 10) -> dict[str, An
     }
     hits = []
     for rank, (vid, sim) in enumerate(zip(ids.tolist(), sims.tolist(), strict=True), 1):
+        if vid not in targets:  # gone from the database since the index was read
+            continue
         _, ref = targets[vid]
         hit = searcher._describe(
             Candidate(f"u:{ref}", dense_rank=rank, dense_similarity=sim, score=sim), []

@@ -129,6 +129,8 @@ def test_index_follows_adds_and_deletes_without_rebuild(store, tmp_path, recwarn
     doc_id = store.search("two owners", limit=1, mode="bm25")["hits"][0]["document_id"]
     assert store.delete_document(doc_id)
     assert store.keeper.index.count == before
+    assert store.keeper.index.ids() == set(store.store.live_vector_ids(store.keeper.model).tolist())
+
     assert not [w for w in recwarn if issubclass(w.category, IndexRebuilt)]
 
 

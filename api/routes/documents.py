@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -43,6 +44,18 @@ def _record(kb: Any, doc_id: str) -> dict[str, Any]:
     return doc
 
 
+def _format_of(name: str | None) -> str | None:
+    """The document format a file name implies; bulk exports are refused (they go through the CLI)."""
+    suffix = ("." + name.rsplit(".", 1)[1].lower()) if name and "." in name else ""
+    if suffix not in _SUFFIX_FORMATS:
+        raise Problem(
+            415,
+            f"{name}: only Markdown, plain text and HTML documents can be submitted here; "
+            "bulk JSON/JSONL/CSV exports go through `kb import-table`",
+        )
+    return _SUFFIX_FORMATS[suffix]
+
+
 async def _read_submission(
     request: Request, limit: int
 ) -> tuple[bytes, str, str | None, dict[str, str]]:
@@ -64,7 +77,8 @@ async def _read_submission(
             raise Problem(
                 413, f"the body is {len(body):,} bytes; the limit is {limit:,} (KB_MAX_BODY_BYTES)"
             )
-        name = request.query_params.get("filename") or "submission"
+        name = request.query_params.get("filename") or ""
+        _format_of(name)  # a bulk file name is refused here too
         return body, name, _TEXT_TYPES[media], meta
     if media == "application/json":
         raw = await request.body()
@@ -95,7 +109,12 @@ async def _read_submission(
                 if v
             }
         )
-        return sub.content.encode("utf-8"), sub.filename or "submission", sub.format, meta
+        return (
+            sub.content.encode("utf-8"),
+            sub.filename or "",
+            sub.format or _format_of(sub.filename),
+            meta,
+        )
     if media == "multipart/form-data":
         form = await request.form(max_files=1, max_fields=10)
         upload = form.get("file")
@@ -109,18 +128,12 @@ async def _read_submission(
         if len(data) > limit:
             raise Problem(413, f"the file is over the limit of {limit:,} bytes (KB_MAX_BODY_BYTES)")
         name = upload.filename or "upload"
-        suffix = ("." + name.rsplit(".", 1)[1].lower()) if "." in name else ""
-        if suffix not in _SUFFIX_FORMATS:
-            raise Problem(
-                415,
-                f"{name}: only Markdown, plain text and HTML documents can be submitted here; "
-                "bulk JSON/JSONL/CSV exports go through `kb import-table`",
-            )
+        fmt = _format_of(name)
         for key in ("department", "project", "submitter"):
             value = form.get(key)
             if isinstance(value, str) and value:
                 meta[key] = value
-        return data, name, _SUFFIX_FORMATS[suffix], meta
+        return data, name, fmt, meta
     raise Problem(
         415,
         f"content type {media or '(none)'!r} is not accepted; send text/markdown, text/plain, "
@@ -169,12 +182,15 @@ async def submit(request: Request, response: Response, kb: KB, who: Contributor)
     """
     data, name, fmt, meta = await _read_submission(request, kb.settings.max_body_bytes)
     meta.setdefault("submitter", who.name)
+    # a new version only when the same submitter sends the same file name again
+    key = f"api:{meta['submitter']}:{name}" if name else f"api:unnamed:{uuid.uuid4().hex}"
+
     results = await run_in_threadpool(
         kb.ingest_bytes,
         data,
-        source=f"api:{name}",
-        source_key=f"api:{name}",
-        fmt=fmt,
+        source=f"api:{name or 'submission'}",
+        source_key=key,
+        fmt=fmt or "markdown",
         metadata=meta,
     )
     result = results[0]

@@ -144,11 +144,37 @@ def m004_generation(db: Database) -> None:
     db.execute("INSERT INTO generation (id, value) VALUES (1, 0)")
 
 
+def m005_vectors_autoincrement(db: Database) -> None:
+    """Vector ids are never reused: another process's index must not mistake a new vector for an old one."""
+    db.execute(
+        """
+        CREATE TABLE vectors_new (
+            vid INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL,
+            ref_id TEXT NOT NULL,
+            document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            model TEXT NOT NULL,
+            dim INTEGER NOT NULL,
+            vector BLOB NOT NULL,
+            UNIQUE (kind, ref_id, model)
+        )
+        """
+    )
+    db.execute(
+        "INSERT INTO vectors_new SELECT vid, kind, ref_id, document_id, model, dim, vector FROM vectors"
+    )
+    db.execute("DROP TABLE vectors")
+    db.execute("ALTER TABLE vectors_new RENAME TO vectors")
+    db.execute("CREATE INDEX idx_vectors_document ON vectors(document_id)")
+    db.execute("CREATE INDEX idx_vectors_model ON vectors(model)")
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     m001_create_tables,
     m002_vectors,
     m003_keys_and_audit,
     m004_generation,
+    m005_vectors_autoincrement,
 ]
 
 
@@ -162,10 +188,19 @@ def apply(db: Database) -> list[str]:
     for migration in MIGRATIONS:
         if migration.__name__ in done:
             continue
-        migration(db)
-        db.execute(
-            "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
-            [migration.__name__, datetime.now(UTC).isoformat(timespec="seconds")],
-        )
+        db.conn.execute("BEGIN IMMEDIATE")  # a migration lands whole or not at all
+        try:
+            migration(db)
+            db.execute(
+                "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
+                [migration.__name__, datetime.now(UTC).isoformat(timespec="seconds")],
+            )
+        except BaseException:
+            if db.conn.in_transaction:
+                db.conn.execute("ROLLBACK")
+            raise
+        if db.conn.in_transaction:
+            db.conn.execute("COMMIT")
         applied.append(migration.__name__)
+
     return applied

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -218,7 +219,9 @@ class SqliteStore:
 
     def get_document(self, document_id: str) -> dict[str, Any] | None:
         rows = list(self.db.query("SELECT * FROM documents WHERE id = ?", [document_id]))
-        if not rows:  # allow a unique prefix, as with git hashes
+        if not rows and re.fullmatch(
+            r"[0-9a-f]{4,11}", document_id
+        ):  # a unique prefix, as with git
             rows = list(
                 self.db.query(
                     "SELECT * FROM documents WHERE id LIKE ? LIMIT 2", [document_id + "%"]
@@ -226,7 +229,7 @@ class SqliteStore:
             )
             if len(rows) != 1:
                 return None
-        return _decode(rows[0])
+        return _decode(rows[0]) if rows else None
 
     def units_of(self, document_id: str) -> list[dict[str, Any]]:
         return list(

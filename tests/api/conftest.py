@@ -14,7 +14,7 @@ def settings(tmp_path):
 
 @pytest.fixture
 def client(settings):
-    with TestClient(create_app(settings, wait=True)) as c:
+    with TestClient(create_app(settings, wait=True), base_url="http://127.0.0.1") as c:
         yield c
 
 

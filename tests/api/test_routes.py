@@ -104,7 +104,7 @@ def test_json_and_multipart_submissions_with_metadata(client):
             "submitter": "ana",
         },
     )
-    assert r.status_code == 201 and r.json()["document"]["department"] == "HR"
+    assert r.status_code == 201 and r.json()["document"]["department"] == "hr"
     files = {
         "file": (
             "notes.txt",
@@ -253,3 +253,38 @@ def test_no_local_mode_off_loopback(tmp_path):
         r = client.get("/search", params={"q": "x"})
         assert r.status_code == 401 and "API key" in r.json()["detail"]
         assert client.get("/ready").json()["auth"] == "API keys"
+
+
+def test_local_mode_refuses_web_pages_and_other_hosts(client):
+    page = submit(client, headers={"origin": "https://evil.example"})
+    assert page.status_code == 403 and "web pages" in page.json()["detail"]
+    rebound = client.get("/search", params={"q": "x"}, headers={"host": "attacker.example"})
+    assert rebound.status_code == 403
+    assert (
+        client.get(
+            "/search", params={"q": "x"}, headers={"origin": "http://localhost:8000"}
+        ).status_code
+        == 200
+    )
+
+
+def test_unrelated_submissions_do_not_replace_each_other(client, kb):
+    first = client.post("/documents", json={"content": "# A\n\n## Lessons\n- First lesson text.\n"})
+    second = client.post(
+        "/documents", json={"content": "# B\n\n## Lessons\n- Second lesson text.\n"}
+    )
+    assert first.json()["status"] == second.json()["status"] == "added"
+    assert client.get("/documents").json()["count"] == 2
+    again = client.post(
+        "/documents", json={"content": "# A\n\n## Lessons\n- First, revised.\n", "filename": "a.md"}
+    )
+    revised = client.post(
+        "/documents",
+        json={"content": "# A\n\n## Lessons\n- First, revised twice.\n", "filename": "a.md"},
+    )
+    assert again.json()["status"] == "added" and revised.json()["status"] == "new-version"
+    bulk = client.post("/documents", json={"content": '[{"title": "x"}]', "filename": "rows.json"})
+    assert bulk.status_code == 415
+    json_like = client.post("/documents", json={"content": '{"title": "x", "lesson": "y z"}'})
+    assert json_like.status_code == 201  # read as a document (Markdown), not as a bulk export
+    assert kb.keeper.index.ids() == set(kb.store.live_vector_ids(kb.keeper.model).tolist())
