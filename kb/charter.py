@@ -1,0 +1,221 @@
+"""Reading a draft PoC charter (the Gate 0 document) and saying what it lacks, in the article's terms.
+
+Work in progress (issue 5): the reader and the finding rules; suggestions and the service route come
+next. Rules look for evidence that an aspect is addressed, sentence by sentence, and treat "TBD",
+"later", "not needed" and the like as not addressed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ingest import fields as f
+
+_NEGATED = re.compile(
+    r"\b(tbd|tbc|to be (decided|defined|confirmed|agreed)|later|not needed|not required|n/a|none yet|"
+    r"no (plan|owner|one|need)|not (yet )?(decided|defined|agreed|involved|planned|in scope)|maybe|"
+    r"if there is (budget|time)|afterwards|after go-?live|out of scope|skip|unknown|open question)\b",
+    re.I,
+)
+
+PRINCIPLES = {
+    "no-business-problem": 'Starting from "let\'s see what AI can do" makes it impossible to define success criteria.',
+    "no-success-criteria": "Gate 0: agreement on success criteria before the PoC begins.",
+    "unmeasurable-success-criteria": "PoC success criteria: does accuracy/speed meet the threshold?",
+    "no-business-kpi": "Agree how outcomes tie to business metrics, not just technical metrics.",
+    "no-exit-criteria": "Agree upfront on which conditions will trigger a PoC's cancellation.",
+    "no-end-user-involvement": "Involve end users in goal setting from the beginning of the PoC.",
+    "no-production-data": "Use samples of production data from the very beginning of the PoC.",
+    "no-security-review": "Include security requirements as PoC evaluation criteria from the start.",
+    "no-scale-plan": "Design for what happens at 100 or 1,000 users: cost, training, support.",
+    "no-owner": "Make priority, owner, resources and timeline explicit for each PoC.",
+    "single-owner": "Assign ownership to multiple people, not just one.",
+    "no-pilot-phase": "Skipping the Pilot phase leads directly to: PoC succeeds, production fails.",
+    "no-gates": "Establish gates before, during and at the end of the PoC.",
+    "no-documentation-plan": "Record all prompts, configurations and the reasoning behind decisions.",
+    "no-operations-owner": "Someone must own embedding the system into business processes.",
+}
+MESSAGES = {
+    "no-business-problem": "Name the concrete business problem: who has it and what it costs today.",
+    "no-success-criteria": "Add success criteria agreed before the PoC starts.",
+    "unmeasurable-success-criteria": "Give the success criteria thresholds (e.g. at least 90% on 500 real documents).",
+    "no-business-kpi": "Add a business KPI with a target (processing time, cost, throughput, satisfaction).",
+    "no-exit-criteria": "Agree now on the conditions that stop the PoC (e.g. below 80% at Gate 2).",
+    "no-end-user-involvement": "Name the end users or business side who set goals and evaluate the PoC.",
+    "no-production-data": "Plan to use production data samples from day one, not curated or vendor data.",
+    "no-security-review": "Address security, privacy and compliance now; book the review before Gate 1.",
+    "no-scale-plan": "Estimate volume, users, cost per request, support and training at production scale.",
+    "no-owner": "Name an owner.",
+    "single-owner": "Name a second owner so the PoC survives one person being reassigned.",
+    "no-pilot-phase": "Plan a pilot with real users and data between the PoC and full rollout.",
+    "no-gates": "Add gate reviews (Gate 0, 1, 2) with dates and go/no-go questions.",
+    "no-documentation-plan": "Say where prompts, configurations and decisions will be recorded, and who takes over.",
+    "no-operations-owner": "Name who will run it in production and embed it in the business process.",
+}
+CODES = tuple(PRINCIPLES)
+
+# Evidence that an aspect is addressed: (code, expression) pairs searched sentence by sentence.
+_PRESENT: dict[str, str] = {
+    "no-business-problem": r"(today|currently|at present|each (month|week|year)|per (month|week|year)|backlog|"
+    r"manual(ly)?|takes? (about |up to )?\d|spend|cost(s|ing)? (us|about)|lose|losing|"
+    r"complain|errors?|delays?|rework|cannot see|guesswork|overtime)",
+    "success": r"(success|acceptance|how we.?ll know|pass(es)? if|we will (measure|judge)|criteri)",
+    "no-business-kpi": r"(handling time|processing time|cycle time|time (per|to)|minutes|hours saved|cost per|"
+    r"throughput|per (agent|person|clerk|fte)|fte|satisfaction|csat|nps|revenue|backlog|"
+    r"first.contact|resolution rate|savings?|days (to|sales)|lead time|stock-?outs?|"
+    r"working capital|write-?offs?)",
+    "no-exit-criteria": r"(exit|stop|kill|cancel|abort|end the (poc|pilot)|terminate|kill switch)",
+    "no-end-user-involvement": r"(end.users?|business users?|agents|adjusters|clerks|planners|analysts|nurses|"
+    r"technicians|operators|lawyers|paralegals|buyers|category managers|recruiters|"
+    r"controllers|inspectors|engineers on|dispatchers|staff|team leads?|hr partners|"
+    r"employees|users)\b.{0,80}\b(evaluat|test|take part|involved|workshop|feedback|"
+    r"review|rate|score|judge|co-?design|interview|label|shadow|sign.?off|pilot users)",
+    "no-production-data": r"(production|real|live|actual|unmodified|historical|last \d+ months|\d+ months of)\b.{0,60}"
+    r"\b(data|records|documents|tickets|invoices|receipts|images|scans|emails|lines|claims|"
+    r"calls|transcripts|readings|samples?|extract|export)",
+    "no-security-review": r"(security|privacy|gdpr|dpia|compliance|ciso|infosec|data protection|residency|"
+    r"personal data|pii|works council|legal review|threat model|pen.?test)",
+    "no-scale-plan": r"(production (scale|volume)|at scale|per (month|year)|a (month|year)\b|annual|licen[cs]e|"
+    r"cost per|compute cost|\d[\d,.]* (users|agents|requests|calls|documents|lines|claims|tickets|"
+    r"invoices|receipts|emails)|support (model|team|desk)|training (for|of) (users|agents|staff))",
+    "no-pilot-phase": r"\bpilot\b",
+    "no-gates": r"(\bgate\b|gate ?[0-2]|go/?no.?go|checkpoint|steering review|decision point)",
+    "no-documentation-plan": r"(document(ed|ation)|record(ed)?|decision log|wiki|repository|repo\b|runbook|"
+    r"handover|handoff|hand over|knowledge base|confluence|version(ed)? (control|prompts))",
+    "no-operations-owner": r"(run(s)? (it )?in production|operat(e|es|ed|ion|ions)|support(ed)? by|maintain|"
+    r"service owner|run team|embed|business process owner|will run|runs? the)",
+}
+_SECTION = {
+    "success": r"success|how we.?ll know|acceptance|what good|criteria",
+    "owners": r"owner|accountab|lead|who",
+    "exit": r"exit|stop|kill|abort|cancel",
+}
+
+
+@dataclass
+class Finding:
+    code: str
+    severity: str
+    message: str
+    evidence: list[dict[str, Any]]
+    principle: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return self.__dict__.copy()
+
+
+@dataclass
+class CharterReading:
+    text: str
+    sentences: list[tuple[str, str, int]] = field(default_factory=list)  # (section, sentence, line)
+    owners: list[str] = field(default_factory=list)
+
+
+def read(text: str) -> CharterReading:
+    """Sentences with their section and line, from any shape of charter (template, prose, bullets)."""
+    import ingest
+
+    reading = CharterReading(text)
+    try:
+        doc = ingest.parse_document(text.encode("utf-8"), source="charter.md", fmt="markdown")[0]
+    except ingest.IngestError:
+        return reading
+    for unit in doc.units:
+        section = unit.section.split(" > ")[-1] if unit.section else ""
+        for sentence in f.sentences(unit.text):
+            reading.sentences.append((section, sentence, unit.line_start))
+    for person in doc.fields.get("owners", []):
+        if not _NEGATED.search(person["name"]) and f.people(person["name"]):
+            reading.owners.append(person["name"])
+    return reading
+
+
+def _hits(
+    reading: CharterReading, expression: str, *, section: str | None = None
+) -> list[tuple[str, str, int]]:
+    rx = re.compile(expression, re.I)
+    srx = re.compile(section, re.I) if section else None
+    return [s for s in reading.sentences if rx.search(s[1]) and (srx is None or srx.search(s[0]))]
+
+
+def _addressed(hits: list[tuple[str, str, int]]) -> list[tuple[str, str, int]]:
+    return [h for h in hits if not _NEGATED.search(h[1])]
+
+
+def _evidence(hits: list[tuple[str, str, int]]) -> list[dict[str, Any]]:
+    if not hits:
+        return [{"absent": True, "text": "nothing in the charter addresses this"}]
+    return [{"section": s, "line": line, "text": t[:300]} for s, t, line in hits[:3]]
+
+
+def check(text: str) -> list[Finding]:
+    """The findings for a charter: each code the charter triggers, with evidence and principle."""
+    reading = read(text)
+    out: list[Finding] = []
+
+    def add(code: str, hits: list[tuple[str, str, int]], severity: str = "high") -> None:
+        out.append(Finding(code, severity, MESSAGES[code], _evidence(hits), PRINCIPLES[code]))
+
+    lower = text.lower()
+    problem = _addressed(_hits(reading, _PRESENT["no-business-problem"]))
+    if not problem or re.search(r"see what (ai|gen ?ai|it|llms?) can do", lower):
+        add("no-business-problem", problem)
+    success = _hits(reading, r".", section=_SECTION["success"]) or _hits(
+        reading, _PRESENT["success"]
+    )
+    success = _addressed(success)
+    if not success:
+        add("no-success-criteria", [])
+    elif not [s for s in success if f.threshold(s[1])]:
+        add("unmeasurable-success-criteria", success, "medium")
+    for code in (
+        "no-business-kpi",
+        "no-end-user-involvement",
+        "no-production-data",
+        "no-security-review",
+        "no-scale-plan",
+        "no-documentation-plan",
+    ):
+        hits = _hits(reading, _PRESENT[code])
+        good = _addressed(hits)
+        if code == "no-business-kpi":
+            good = [h for h in good if re.search(r"\d", h[1])]
+        if (
+            code == "no-production-data"
+            and re.search(
+                r"(synthetic|curated|cleaned|vendor.(prepared|supplied|curated|cleaned)|demo data)",
+                lower,
+            )
+            and not good
+        ):
+            good = []
+        if not good:
+            add(code, hits)
+    exit_hits = _hits(reading, _PRESENT["no-exit-criteria"])
+    if not [
+        h
+        for h in _addressed(exit_hits)
+        if re.search(r"\b(if|below|above|less than|more than|unless|when)\b|\d", h[1])
+    ]:
+        add("no-exit-criteria", exit_hits)
+    owners = reading.owners
+    if not owners:
+        add("no-owner", _hits(reading, r"owner"))
+    elif len(owners) == 1:
+        add("single-owner", _hits(reading, r"owner"), "medium")
+    pilot = _addressed(_hits(reading, _PRESENT["no-pilot-phase"]))
+    if not pilot:
+        add("no-pilot-phase", _hits(reading, _PRESENT["no-pilot-phase"]))
+    gates = _addressed(_hits(reading, _PRESENT["no-gates"]))
+    if not gates:
+        add("no-gates", _hits(reading, _PRESENT["no-gates"]))
+    ops = [
+        h
+        for h in _addressed(_hits(reading, _PRESENT["no-operations-owner"]))
+        if f.people(h[1]) or re.search(r"\bteam\b", h[1], re.I)
+    ]
+    if not ops:
+        add("no-operations-owner", _hits(reading, _PRESENT["no-operations-owner"]))
+    return sorted(out, key=lambda x: CODES.index(x.code))
