@@ -118,35 +118,39 @@ class KnowledgeBase:
         self.write_lock = threading.RLock()
         self._init_lock = threading.RLock()
 
+    def _once(self, attr: str, make: Callable[[], Any]) -> Any:
+        """A lazy part, made once whichever thread asks first."""
+        value = getattr(self, attr)
+        if value is None:
+            with self._init_lock:
+                value = getattr(self, attr)
+                if value is None:
+                    value = make()
+                    setattr(self, attr, value)
+        return value
+
     @property
     def embedder(self) -> Embedder:
         """The embedding model, loaded on first use only."""
-        if self._embedder is None:
-            from kb.embeddings import make_embedder
+        from kb.embeddings import make_embedder
 
-            with self._init_lock:
-                if self._embedder is not None:
-                    return self._embedder
-                self._embedder = make_embedder(
-                    self.settings.embedder, cache_dir=self.settings.model_cache
-                )
-
-        return self._embedder
+        return self._once(  # type: ignore[no-any-return]
+            "_embedder",
+            lambda: make_embedder(self.settings.embedder, cache_dir=self.settings.model_cache),
+        )
 
     @property
     def keeper(self) -> IndexKeeper:
         """The FAISS index, opened (and repaired against SQLite if needed) on first use."""
-        if self._keeper is None:
-            with self._init_lock:
-                if self._keeper is not None:
-                    return self._keeper
-                self._keeper = IndexKeeper(
-                    self.store,  # type: ignore[arg-type]
-                    self.settings.db_path,
-                    model=self.embedder.name,
-                    dim=self.embedder.dim,
-                )
-        return self._keeper
+        return self._once(  # type: ignore[no-any-return]
+            "_keeper",
+            lambda: IndexKeeper(
+                self.store,  # type: ignore[arg-type]
+                self.settings.db_path,
+                model=self.embedder.name,
+                dim=self.embedder.dim,
+            ),
+        )
 
     def save_index(self) -> None:
         if self._keeper is not None:
@@ -586,12 +590,9 @@ class KnowledgeBase:
     @property
     def worker(self) -> ThreadPoolExecutor:
         """One helper thread, so a hybrid query runs its keyword and vector halves at once."""
-        if self._worker is None:
-            with self._init_lock:
-                if self._worker is not None:
-                    return self._worker
-                self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kb-search")
-        return self._worker
+        return self._once(  # type: ignore[no-any-return]
+            "_worker", lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="kb-search")
+        )
 
     def search(self, query: str, **options: Any) -> dict[str, Any]:
         """Hybrid search; see kb.search.Searcher.search for the options."""
