@@ -56,42 +56,53 @@ MESSAGES = {
 }
 CODES = tuple(PRINCIPLES)
 
-# Evidence that an aspect is addressed: (code, expression) pairs searched sentence by sentence.
+# Evidence that an aspect is addressed, searched sentence by sentence.
+_USERS = (
+    r"(end.users?|business users?|agents|adjusters|clerks|planners|analysts|nurses|technicians|operators|"
+    r"lawyers|paralegals|buyers|category managers|recruiters|controllers|inspectors|dispatchers|staff|"
+    r"team leads?|hr partners|employees|users|advisors|advisers|panel|handlers|crews|drivers|mechanics|"
+    r"accountants|specialists|underwriters|engineers|supervisors|the business|business side)"
+)
+_INVOLVE = (
+    r"(evaluat|test|take part|involved|workshop|feedback|review|rate|rating|score|judge|co-?design|interview|"
+    r"label|shadow|sign.?off|pilot users|tr(y|ies)|check|write the expected|define|agree|help|join|annotat|"
+    r"compare|assess|validate|use it|set the|weekly)"
+)
 _PRESENT: dict[str, str] = {
-    "no-business-problem": r"(today|currently|at present|each (month|week|year)|per (month|week|year)|backlog|"
-    r"manual(ly)?|takes? (about |up to )?\d|spend|cost(s|ing)? (us|about)|lose|losing|"
-    r"complain|errors?|delays?|rework|cannot see|guesswork|overtime)",
+    "no-business-problem": r"(today|currently|at present|every (day|week|month)|each (month|week|year)|"
+    r"per (month|week|year)|backlog|bottleneck|manual(ly)?|takes? (about |up to )?\d|spend|cost(s|ing)? |"
+    r"lose|losing|complain|errors?|delay(s|ed)?|rework|cannot|guesswork|gut feeling|overtime|wait|"
+    r"incomplete|missing|stuck|escalat)",
     "success": r"(success|acceptance|how we.?ll know|pass(es)? if|we will (measure|judge)|criteri)",
-    "no-business-kpi": r"(handling time|processing time|cycle time|time (per|to)|minutes|hours saved|cost per|"
-    r"throughput|per (agent|person|clerk|fte)|fte|satisfaction|csat|nps|revenue|backlog|"
-    r"first.contact|resolution rate|savings?|days (to|sales)|lead time|stock-?outs?|"
-    r"working capital|write-?offs?)",
+    "no-business-kpi": r"(handling time|processing time|cycle time|time (per|to)|minutes|hours|cost per|"
+    r"throughput|per (agent|person|clerk|fte)|fte|satisfaction|csat|nps|revenue|backlog|call volume|"
+    r"first.contact|resolution rate|savings?|days|lead time|stock-?outs?|working capital|write-?offs?|"
+    r"share of|incomplete|escalations?|overtime|staffing|on-time)",
     "no-exit-criteria": r"(exit|stop|kill|cancel|abort|end the (poc|pilot)|terminate|kill switch)",
-    "no-end-user-involvement": r"(end.users?|business users?|agents|adjusters|clerks|planners|analysts|nurses|"
-    r"technicians|operators|lawyers|paralegals|buyers|category managers|recruiters|"
-    r"controllers|inspectors|engineers on|dispatchers|staff|team leads?|hr partners|"
-    r"employees|users)\b.{0,80}\b(evaluat|test|take part|involved|workshop|feedback|"
-    r"review|rate|score|judge|co-?design|interview|label|shadow|sign.?off|pilot users)",
-    "no-production-data": r"(production|real|live|actual|unmodified|historical|last \d+ months|\d+ months of)\b.{0,60}"
-    r"\b(data|records|documents|tickets|invoices|receipts|images|scans|emails|lines|claims|"
-    r"calls|transcripts|readings|samples?|extract|export)",
+    "no-end-user-involvement": _USERS + r"\b.{0,100}\b" + _INVOLVE,
+    "no-production-data": r"(production|real|live|actual|unmodified|historical|last \d+ months|\d+ months of)"
+    r"(?!-time)\b.{0,60}\b\w+s\b",
     "no-security-review": r"(security|privacy|gdpr|dpia|compliance|ciso|infosec|data protection|residency|"
     r"personal data|pii|works council|legal review|threat model|pen.?test)",
     "no-scale-plan": r"(production (scale|volume)|at scale|per (month|year)|a (month|year)\b|annual|licen[cs]e|"
-    r"cost per|compute cost|\d[\d,.]* (users|agents|requests|calls|documents|lines|claims|tickets|"
-    r"invoices|receipts|emails)|support (model|team|desk)|training (for|of) (users|agents|staff))",
+    r"cost per|compute cost|\d[\d,.]* (users|agents|requests|calls|conversations|documents|lines|claims|"
+    r"tickets|invoices|receipts|emails)|support (model|team|desk)|training (for|of) (users|agents|staff))",
     "no-pilot-phase": r"\bpilot\b",
     "no-gates": r"(\bgate\b|gate ?[0-2]|go/?no.?go|checkpoint|steering review|decision point)",
-    "no-documentation-plan": r"(document(ed|ation)|record(ed)?|decision log|wiki|repository|repo\b|runbook|"
-    r"handover|handoff|hand over|knowledge base|confluence|version(ed)? (control|prompts))",
-    "no-operations-owner": r"(run(s)? (it )?in production|operat(e|es|ed|ion|ions)|support(ed)? by|maintain|"
-    r"service owner|run team|embed|business process owner|will run|runs? the)",
+    "no-documentation-plan": r"(document(ed|ation)|record(ed|s)?|decision log|wiki|repository|repo\b|runbook|"
+    r"handover|handoff|hand over|knowledge base|confluence|versioned)",
+    "no-operations-owner": r"(run(s)? (it |the \w+ )?(in production|day to day|after)|operat(e|es|ed|ion|ions)|"
+    r"support(ed)? by|maintain|service owner|run team|embed|business process owner|will run|runs? the)",
 }
 _SECTION = {
-    "success": r"success|how we.?ll know|acceptance|what good|criteria",
-    "owners": r"owner|accountab|lead|who",
-    "exit": r"exit|stop|kill|abort|cancel",
+    "success": r"success|how we.?ll know|acceptance|what good|(?<!exit )criteria",
+    "problem": r"problem|background|why|pain|context|motivation|situation",
+    "no-exit-criteria": r"exit|stop|kill|abort|cancel",
+    "no-security-review": r"security|privacy|compliance|guardrail|data protection",
+    "no-documentation-plan": r"document|handover|handoff|knowledge",
 }
+# Where a section is named for an aspect, its sentences decide whether the aspect is addressed.
+_DECIDES = ("no-exit-criteria", "no-security-review", "no-documentation-plan")
 
 
 @dataclass
@@ -124,7 +135,7 @@ def read(text: str) -> CharterReading:
         return reading
     for unit in doc.units:
         section = unit.section.split(" > ")[-1] if unit.section else ""
-        for sentence in f.sentences(unit.text):
+        for sentence in f.sentences(" ".join(unit.text.split())):
             reading.sentences.append((section, sentence, unit.line_start))
     for person in doc.fields.get("owners", []):
         if not _NEGATED.search(person["name"]) and f.people(person["name"]):
@@ -150,6 +161,30 @@ def _evidence(hits: list[tuple[str, str, int]]) -> list[dict[str, Any]]:
     return [{"section": s, "line": line, "text": t[:300]} for s, t, line in hits[:3]]
 
 
+def _aspect(reading: CharterReading, code: str) -> tuple[list[tuple[str, str, int]], bool]:
+    """(evidence, addressed): a section named for the aspect decides; else sentences that mention it."""
+    if code in _DECIDES:
+        in_section = _hits(reading, r".", section=_SECTION[code])
+        if in_section:
+            return in_section, bool(_addressed(in_section))
+    hits = _hits(reading, _PRESENT[code])
+    return hits, bool(_addressed(hits))
+
+
+def _problem(reading: CharterReading, lower: str) -> list[tuple[str, str, int]]:
+    if re.search(r"see what (ai|gen ?ai|it|llms?) (can|could) do|ai for (its own|the sake)", lower):
+        return []
+    named = [
+        h
+        for h in _hits(reading, r".{40,}", section=_SECTION["problem"])
+        if not _NEGATED.search(h[1])
+    ]
+    keyed = [
+        h for h in _hits(reading, r"^\W*(problem|why|pain point|background)\s*:") if len(h[1]) > 40
+    ]
+    return named or keyed or _addressed(_hits(reading, _PRESENT["no-business-problem"]))
+
+
 def check(text: str) -> list[Finding]:
     """The findings for a charter: each code the charter triggers, with evidence and principle."""
     reading = read(text)
@@ -159,47 +194,55 @@ def check(text: str) -> list[Finding]:
         out.append(Finding(code, severity, MESSAGES[code], _evidence(hits), PRINCIPLES[code]))
 
     lower = text.lower()
-    problem = _addressed(_hits(reading, _PRESENT["no-business-problem"]))
-    if not problem or re.search(r"see what (ai|gen ?ai|it|llms?) can do", lower):
-        add("no-business-problem", problem)
-    success = _hits(reading, r".", section=_SECTION["success"]) or _hits(
-        reading, _PRESENT["success"]
+    if not _problem(reading, lower):
+        add("no-business-problem", [])
+    success = _addressed(
+        _hits(reading, r".", section=_SECTION["success"]) or _hits(reading, _PRESENT["success"])
     )
-    success = _addressed(success)
     if not success:
         add("no-success-criteria", [])
     elif not [s for s in success if f.threshold(s[1])]:
         add("unmeasurable-success-criteria", success, "medium")
-    for code in (
-        "no-business-kpi",
-        "no-end-user-involvement",
-        "no-production-data",
-        "no-security-review",
-        "no-scale-plan",
-        "no-documentation-plan",
-    ):
-        hits = _hits(reading, _PRESENT[code])
-        good = _addressed(hits)
-        if code == "no-business-kpi":
-            good = [h for h in good if re.search(r"\d", h[1])]
-        if (
-            code == "no-production-data"
-            and re.search(
-                r"(synthetic|curated|cleaned|vendor.(prepared|supplied|curated|cleaned)|demo data)",
-                lower,
-            )
-            and not good
-        ):
-            good = []
-        if not good:
-            add(code, hits)
-    exit_hits = _hits(reading, _PRESENT["no-exit-criteria"])
+    kpi = [
+        h for h in _addressed(_hits(reading, _PRESENT["no-business-kpi"])) if re.search(r"\d", h[1])
+    ]
+    if not kpi:
+        add("no-business-kpi", _hits(reading, _PRESENT["no-business-kpi"]))
+    exit_hits, _ = _aspect(reading, "no-exit-criteria")
     if not [
         h
         for h in _addressed(exit_hits)
-        if re.search(r"\b(if|below|above|less than|more than|unless|when)\b|\d", h[1])
+        if re.search(r"\b(if|below|above|less than|more than|unless|when|under)\b|\d", h[1])
     ]:
         add("no-exit-criteria", exit_hits)
+    users = _hits(reading, _PRESENT["no-end-user-involvement"])
+    refused = [
+        h
+        for h in _hits(reading, _USERS)
+        if re.search(
+            r"(not needed|too busy|will (receive|get|see)|"
+            r"show them|not (involved|part)|later)",
+            h[1],
+            re.I,
+        )
+    ]
+    if not _addressed(users) or (refused and len(_addressed(users)) <= len(refused)):
+        add("no-end-user-involvement", refused or users)
+    data = _hits(reading, _PRESENT["no-production-data"])
+    curated = _hits(
+        reading,
+        r"(synthetic|curated|cleaned|vendor.(prepared|supplied|curated|cleaned)|demo data|"
+        r"prepared (and cleaned )?by the)",
+    )
+    if not _addressed(data) or (curated and not [h for h in _addressed(data) if h not in curated]):
+        add("no-production-data", curated or data)
+    for code in ("no-security-review", "no-documentation-plan"):
+        hits, addressed = _aspect(reading, code)
+        if not addressed:
+            add(code, hits)
+    scale = _addressed(_hits(reading, _PRESENT["no-scale-plan"]))
+    if not scale:
+        add("no-scale-plan", _hits(reading, _PRESENT["no-scale-plan"]))
     owners = reading.owners
     if not owners:
         add("no-owner", _hits(reading, r"owner"))
@@ -214,7 +257,7 @@ def check(text: str) -> list[Finding]:
     ops = [
         h
         for h in _addressed(_hits(reading, _PRESENT["no-operations-owner"]))
-        if f.people(h[1]) or re.search(r"\bteam\b", h[1], re.I)
+        if f.people(h[1]) or re.search(r"\bteam\b|'s team|desk|department", h[1], re.I)
     ]
     if not ops:
         add("no-operations-owner", _hits(reading, _PRESENT["no-operations-owner"]))
