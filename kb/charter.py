@@ -81,7 +81,9 @@ _PRESENT: dict[str, str] = {
     "no-exit-criteria": r"(exit|stop|kill|cancel|abort|end the (poc|pilot)|terminate|kill switch)",
     "no-end-user-involvement": _USERS + r"\b.{0,100}\b" + _INVOLVE,
     "no-production-data": r"(production|real|live|actual|unmodified|historical|last \d+ months|\d+ months of)"
-    r"(?!-time)\b.{0,60}\b\w+s\b",
+    r"(?!-time)\b.{0,60}\b(data|records|documents|tickets|invoices|receipts|images|scans|emails|lines|claims|"
+    r"calls|transcripts|readings|samples?|extracts?|exports?|contracts|orders|photos|forms|logs|cases|messages|"
+    r"questions|history|reports|notes|conversations)\b",
     "no-security-review": r"(security|privacy|gdpr|dpia|compliance|ciso|infosec|data protection|residency|"
     r"personal data|pii|works council|legal review|threat model|pen.?test)",
     "no-scale-plan": r"(production (scale|volume)|at scale|per (month|year)|a (month|year)\b|annual|licen[cs]e|"
@@ -89,10 +91,12 @@ _PRESENT: dict[str, str] = {
     r"tickets|invoices|receipts|emails)|support (model|team|desk)|training (for|of) (users|agents|staff))",
     "no-pilot-phase": r"\bpilot\b",
     "no-gates": r"(\bgate\b|gate ?[0-2]|go/?no.?go|checkpoint|steering review|decision point)",
-    "no-documentation-plan": r"(document(ed|ation)|record(ed|s)?|decision log|wiki|repository|repo\b|runbook|"
-    r"handover|handoff|hand over|knowledge base|confluence|versioned)",
-    "no-operations-owner": r"(run(s)? (it |the \w+ )?(in production|day to day|after)|operat(e|es|ed|ion|ions)|"
-    r"support(ed)? by|maintain|service owner|run team|embed|business process owner|will run|runs? the)",
+    "no-documentation-plan": r"(documented|documentation|record(ed)? (the |all |every |each )?(prompts?|"
+    r"configurations?|settings|decisions?)|decision log|wiki|(git|code|prompt|team|project) repository|repo\b|"
+    r"runbook|handover|handoff|hand over|knowledge base|confluence|versioned)",
+    "no-operations-owner": r"(run(s)? (it |the \w+ )?(in production|day to day|after)|(will|to) operate|"
+    r"operates|operated by|operations owner|run by|support(ed)? by|maintain(ed|s)? (it|the|by)|service owner|"
+    r"run team|embed(ded)? (it )?in|business process owner|will run|runs? the|takes? over)",
 }
 _SECTION = {
     "success": r"success|how we.?ll know|acceptance|what good|(?<!exit )criteria",
