@@ -73,7 +73,7 @@ _PRESENT: dict[str, str] = {
     r"per (month|week|year)|backlog|bottleneck|manual(ly)?|takes? (about |up to )?\d|spend|cost(s|ing)? |"
     r"lose|losing|complain|errors?|delay(s|ed)?|rework|cannot|guesswork|gut feeling|overtime|wait|"
     r"incomplete|missing|stuck|escalat)",
-    "success": r"(success|acceptance|how we.?ll know|pass(es)? if|we will (measure|judge)|criteri)",
+    "success": r"(success|acceptance|how we.?ll know|pass(es)? if|we will (measure|judge)|criteri|target)",
     "no-business-kpi": r"(handling time|processing time|cycle time|time (per|to)|minutes|hours|cost per|"
     r"throughput|per (agent|person|clerk|fte)|fte|satisfaction|csat|nps|revenue|backlog|call volume|"
     r"first.contact|resolution rate|savings?|days|lead time|stock-?outs?|working capital|write-?offs?|"
@@ -165,6 +165,23 @@ def _evidence(hits: list[tuple[str, str, int]]) -> list[dict[str, Any]]:
     return [{"section": s, "line": line, "text": t[:300]} for s, t, line in hits[:3]]
 
 
+_TECHNICAL = re.compile(
+    r"(inference|latency|response time|f1|accuracy|precision|recall|auc|mape|rmse|top-\d|coverage)",
+    re.I,
+)
+_KPI_PLACE = re.compile(
+    r"kpi|business|metric|objective|goal|benefit|value|target|success|how we|measure", re.I
+)
+_KPI_CHANGE = re.compile(
+    r"target|from .{1,30} to|reduc|cut|increas|improv|down from|up from|at least|at most", re.I
+)
+_SECURITY_ACT = re.compile(
+    r"(review|approv|assess|sign|requirement|complian|residen|dpia|booked|check|hosted|\beu\b|encrypt|"
+    r"access|policy|handled|addressed|dpo|ciso|consent|pseudonym|anonymi)",
+    re.I,
+)
+
+
 def _aspect(reading: CharterReading, code: str) -> tuple[list[tuple[str, str, int]], bool]:
     """(evidence, addressed): a section named for the aspect decides; else sentences that mention it."""
     if code in _DECIDES:
@@ -172,6 +189,8 @@ def _aspect(reading: CharterReading, code: str) -> tuple[list[tuple[str, str, in
         if in_section:
             return in_section, bool(_addressed(in_section))
     hits = _hits(reading, _PRESENT[code])
+    if code == "no-security-review":
+        hits = [h for h in hits if _SECURITY_ACT.search(h[1])]
     return hits, bool(_addressed(hits))
 
 
@@ -208,7 +227,9 @@ def check(text: str) -> list[Finding]:
     elif not [s for s in success if f.threshold(s[1])]:
         add("unmeasurable-success-criteria", success, "medium")
     kpi = [
-        h for h in _addressed(_hits(reading, _PRESENT["no-business-kpi"])) if re.search(r"\d", h[1])
+        h
+        for h in _addressed(_hits(reading, _PRESENT["no-business-kpi"]))
+        if not _TECHNICAL.search(h[1]) and (_KPI_PLACE.search(h[0]) or _KPI_CHANGE.search(h[1]))
     ]
     if not kpi:
         add("no-business-kpi", _hits(reading, _PRESENT["no-business-kpi"]))
@@ -261,7 +282,11 @@ def check(text: str) -> list[Finding]:
     ops = [
         h
         for h in _addressed(_hits(reading, _PRESENT["no-operations-owner"]))
-        if f.people(h[1]) or re.search(r"\bteam\b|'s team|desk|department", h[1], re.I)
+        if f.people(h[1])
+        or re.search(
+            r"[A-Z][\w&-]+ (team|desk|department|operations)\b|'s\b.{0,30}\bteam\b|\b(her|his|their|our)\b.{0,30}\bteam\b",
+            h[1],
+        )
     ]
     if not ops:
         add("no-operations-owner", _hits(reading, _PRESENT["no-operations-owner"]))
