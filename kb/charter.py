@@ -77,7 +77,8 @@ _PRESENT: dict[str, str] = {
     "no-business-kpi": r"(handling time|processing time|cycle time|time (per|to)|minutes|hours|cost per|"
     r"throughput|per (agent|person|clerk|fte)|fte|satisfaction|csat|nps|revenue|backlog|call volume|"
     r"first.contact|resolution rate|savings?|days|lead time|stock-?outs?|working capital|write-?offs?|"
-    r"share of|incomplete|escalations?|overtime|staffing|on-time)",
+    r"share of|incomplete|escalations?|overtime|staffing|on-time|yield|defects?|scrap|downtime|per shift|"
+    r"complaints|churn|conversion|margin|inventory|utili[sz]ation|wait(ing)? time|review time)",
     "no-exit-criteria": r"(exit|stop|kill|cancel|abort|end the (poc|pilot)|terminate|kill switch)",
     "no-end-user-involvement": _USERS + r"\b.{0,100}\b" + _INVOLVE,
     "no-production-data": r"(production|real|live|actual|unmodified|historical|last \d+ months|\d+ months of)"
@@ -86,9 +87,12 @@ _PRESENT: dict[str, str] = {
     r"questions|history|reports|notes|conversations)\b",
     "no-security-review": r"(security|privacy|gdpr|dpia|compliance|ciso|infosec|data protection|residency|"
     r"personal data|pii|works council|legal review|threat model|pen.?test)",
-    "no-scale-plan": r"(production (scale|volume)|at scale|per (month|year)|a (month|year)\b|annual|licen[cs]e|"
-    r"cost per|compute cost|\d[\d,.]* (users|agents|requests|calls|conversations|documents|lines|claims|"
-    r"tickets|invoices|receipts|emails)|support (model|team|desk)|training (for|of) (users|agents|staff))",
+    "no-scale-plan": r"(production (scale|volume|scope)|at scale|licen[cs]e|cost per|compute cost|annual cost|"
+    r"(cost|price|fee|eur|€|\$|usd|nok|sek|volume|budget)\b.{0,40}\b(per|a|each) (month|year|day)|"
+    r"\d[\d,.]* (users|agents|requests|calls|conversations|documents|lines|claims|tickets|invoices|receipts|"
+    r"emails|operators|employees|technicians|joints|parts|orders) (a|per|each) (day|week|month|year)|"
+    r"\d[\d,.]* (users|agents|operators|employees|technicians|staff)|support (model|team|desk)|"
+    r"training (for|of)|\d+-hour training)",
     "no-pilot-phase": r"\bpilot\b",
     "no-gates": r"(\bgate\b|gate ?[0-2]|go/?no.?go|checkpoint|steering review|decision point)",
     "no-documentation-plan": r"(documented|documentation|record(ed)? (the |all |every |each )?(prompts?|"
