@@ -148,6 +148,14 @@ def read(text: str) -> CharterReading:
     for person in doc.fields.get("owners", []):
         if not _NEGATED.search(person["name"]) and f.people(person["name"]):
             reading.owners.append(person["name"])
+    if not reading.owners and re.search(
+        r"\bI(?: will|'ll| am going to)? own\b|\bI am the owner\b", text
+    ):
+        sender = re.search(
+            r"^\s*From:\s*(.+)$", text, re.M
+        )  # "I will own this myself", in an email
+        names = f.people(sender.group(1)) if sender else []
+        reading.owners.extend(names[:1])
     return reading
 
 
@@ -263,6 +271,9 @@ def check(text: str) -> list[Finding]:
         r"(synthetic|curated|cleaned|vendor.(prepared|supplied|curated|cleaned)|demo data|"
         r"prepared (and cleaned )?by the)",
     )
+    in_data_section = _hits(reading, r".", section=r"\bdata\b")
+    if in_data_section:  # the PoC's own data plan decides; real data used only later does not count
+        data = [h for h in in_data_section if re.search(_PRESENT["no-production-data"], h[1], re.I)]
     if not _addressed(data) or (curated and not [h for h in _addressed(data) if h not in curated]):
         add("no-production-data", curated or data)
     for code in ("no-security-review", "no-documentation-plan"):
