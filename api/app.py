@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from api import problems
 from api.deps import is_loopback
-from api.routes import documents, meta, search
+from api.routes import charters, documents, meta, search
 from kb import KnowledgeBase, Settings
 
 log = logging.getLogger("kb.serve")
@@ -64,7 +64,7 @@ def create_app(settings: Settings | None = None, *, wait: bool = False) -> FastA
     app.state.load_error = None
     app.state.local_mode = is_loopback(settings.host)
     problems.install(app)
-    for router in (documents.router, search.router, meta.router):
+    for router in (documents.router, search.router, charters.router, meta.router):
         app.include_router(router)
     return app
 

@@ -306,3 +306,119 @@ def check(text: str) -> list[Finding]:
     if not ops:
         add("no-operations-owner", _hits(reading, _PRESENT["no-operations-owner"]))
     return sorted(out, key=lambda x: CODES.index(x.code))
+
+
+# Which past failures bear on each gap: the pattern to filter by and what to ask for.
+FINDING_SEARCH: dict[str, tuple[str, str]] = {
+    "no-business-problem": (
+        "unclear-objectives",
+        "started without a concrete business problem or goal",
+    ),
+    "no-success-criteria": (
+        "unclear-objectives",
+        "no agreed success criteria, nobody could say if it worked",
+    ),
+    "unmeasurable-success-criteria": (
+        "unclear-objectives",
+        "success criteria without thresholds were argued",
+    ),
+    "no-business-kpi": (
+        "business-value-not-articulated",
+        "only technical metrics, leadership saw no business value",
+    ),
+    "no-exit-criteria": (
+        "no-exit-criteria",
+        "no exit criteria, the PoC was extended again and again",
+    ),
+    "no-end-user-involvement": (
+        "no-business-involvement",
+        "end users were not involved and rejected the tool",
+    ),
+    "no-production-data": (
+        "production-divergence",
+        "accuracy dropped on real production data after a clean sample",
+    ),
+    "no-security-review": (
+        "security-compliance-blocker",
+        "security review blocked the solution late",
+    ),
+    "no-scale-plan": (
+        "scale-cost-not-designed",
+        "cost and support at production scale were never estimated",
+    ),
+    "no-owner": ("handoff-loss", "the only owner left and the project stalled"),
+    "single-owner": ("handoff-loss", "the only owner was reassigned and knowledge was lost"),
+    "no-pilot-phase": (
+        "no-pilot-phase",
+        "went straight from the PoC to full rollout without a pilot",
+    ),
+    "no-gates": ("formality-no-evaluation", "no go/no-go review, the PoC ended without a decision"),
+    "no-documentation-plan": (
+        "handoff-loss",
+        "prompts and configurations were not documented and were lost",
+    ),
+    "no-operations-owner": (
+        "no-business-ownership",
+        "nobody owned running it in the business after the PoC",
+    ),
+}
+SUGGESTED_KINDS = (
+    "lesson",
+    "root_cause",
+    "constraint",
+    "recommendation",
+    "risk",
+    "decision",
+    "summary",
+)
+
+
+def _content_query(reading: CharterReading, limit: int = 600) -> str:
+    """What the charter is about: its first sentences (title, problem, technique, data)."""
+    return " ".join(s for _, s, _ in reading.sentences)[:limit]
+
+
+def review(kb: Any, text: str, *, limit: int = 10) -> dict[str, Any]:
+    """Findings, then the past lessons that apply: from the charter's content and from each finding."""
+    reading = read(text)
+    findings = check(text)
+    pooled: dict[str, dict[str, Any]] = {}
+
+    def pool(hits: list[dict[str, Any]], reason: str, weight: float) -> None:
+        for rank, hit in enumerate(hits, start=1):
+            if hit["kind"] not in SUGGESTED_KINDS or not hit["unit_id"]:
+                continue
+            entry = pooled.setdefault(hit["unit_id"], {**_brief(hit), "score": 0.0, "why": []})
+            entry["score"] += weight / (rank + 1)
+            if reason not in entry["why"]:
+                entry["why"].append(reason)
+
+    content = _content_query(reading)
+    if content.strip():
+        pool(kb.search(content, limit=30)["hits"], "similar to this charter's content", 1.0)
+    for finding in findings:
+        pattern, ask = FINDING_SEARCH[finding.code]
+        query = f"{ask}. {content[:200]}"
+        try:
+            hits = kb.search(query, limit=10, filters={"pattern": [pattern]})["hits"]
+        except ValueError:
+            hits = []
+        pool(hits, f"{finding.code}: past projects that failed this way ({pattern})", 0.8)
+    ranked = sorted(pooled.values(), key=lambda e: -e["score"])[:limit]
+    for rank, entry in enumerate(ranked, start=1):
+        entry["rank"] = rank
+        entry["score"] = round(entry["score"], 4)
+    sections: dict[str, list[dict[str, Any]]] = {}
+    for section, sentence, line in reading.sentences:
+        sections.setdefault(section or "(preamble)", []).append({"line": line, "text": sentence})
+    return {
+        "findings": [f_.as_dict() for f_ in findings],
+        "suggestions": ranked,
+        "sections": sections,
+    }
+
+
+def _brief(hit: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: hit[k] for k in ("unit_id", "document_id", "title", "source", "section", "kind", "text")
+    }

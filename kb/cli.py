@@ -585,6 +585,61 @@ def eval_(obj: Context, path: Path, modes: tuple[str, ...], per_query: bool, as_
                 )
 
 
+@cli.group()
+def charter() -> None:
+    """Review a draft PoC charter (the Gate 0 document) against the gates and past lessons."""
+
+
+@charter.command("check")
+@click.argument("path", type=click.File("r", encoding="utf-8"))
+@click.option(
+    "-n",
+    "--limit",
+    type=click.IntRange(1, 50),
+    default=10,
+    show_default=True,
+    help="How many past lessons to suggest.",
+)
+@json_option
+@pass_ctx
+def charter_check(obj: Context, path: Any, limit: int, as_json: bool) -> None:
+    """Findings (what the charter lacks, with evidence and the principle), then suggested lessons.
+
+    \b
+    Example:
+      kb template charter > my-charter.md   # fill it in, then:
+      kb charter check my-charter.md
+    """
+    from kb.charter import review
+
+    result = review(obj.kb, path.read(), limit=limit)
+    if as_json:
+        emit(result)
+        return
+    findings = result["findings"]
+    click.secho(f"Findings ({len(findings)})", bold=True)
+    if not findings:
+        click.echo("  none: the charter addresses every gate-0 question this checker knows")
+    for f in findings:
+        click.secho(
+            f"  [{f['severity']}] {f['code']}", fg="red" if f["severity"] == "high" else "yellow"
+        )
+        click.echo(f"      {f['message']}")
+        ev = f["evidence"][0]
+        where = (
+            "absent from the charter"
+            if ev.get("absent")
+            else f"line {ev['line']}: {ev['text'][:140]}"
+        )
+        click.echo(f"      evidence: {where}")
+        click.echo(f"      principle: {f['principle']}")
+    click.secho(f"Suggested lessons ({len(result['suggestions'])})", bold=True)
+    for s in result["suggestions"]:
+        click.echo(f"  {s['rank']:>2}. {s['title']}  [{s['kind']}]  {s['source']}")
+        click.echo(f"      {s['text'][:200]}")
+        click.echo(f"      why: {'; '.join(s['why'])}")
+
+
 @cli.command()
 @click.argument("name", type=click.Choice(["charter", "postmortem", "handoff"]))
 def template(name: str) -> None:

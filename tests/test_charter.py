@@ -38,3 +38,60 @@ def test_meaning_not_keywords():
         base + "## Success criteria\nAt least 90% field accuracy on 500 production forms.\n"
     )
     assert "unmeasurable-success-criteria" not in {f.code for f in clear}
+
+
+def test_review_suggests_past_lessons_for_the_gaps(tmp_path):
+    from kb import KnowledgeBase, Settings
+    from kb.charter import review
+
+    kb = KnowledgeBase(Settings(db=tmp_path / "kb.db"))
+    kb.ingest_paths([str(CORPUS / "postmortems")])
+    text = (CORPUS / "charters" / "supply-chain-spare-parts-forecast-charter.md").read_text("utf-8")
+    result = review(kb, text, limit=8)
+    codes = {f["code"] for f in result["findings"]}
+    assert "no-production-data" in codes
+    suggestions = result["suggestions"]
+    assert 0 < len(suggestions) <= 8
+    assert len({s["unit_id"] for s in suggestions}) == len(
+        suggestions
+    )  # deduplicated across aspects
+    assert [s["rank"] for s in suggestions] == list(range(1, len(suggestions) + 1))
+    assert all(s["why"] and s["source"].endswith((".md", ".txt", ".html")) for s in suggestions)
+    assert any("no-production-data" in why for s in suggestions for why in s["why"])
+    assert result["sections"]
+    kb.close()
+
+
+def test_charter_check_cli_and_api(tmp_path):
+    from click.testing import CliRunner
+    from fastapi.testclient import TestClient
+
+    from api import create_app
+    from kb import Settings
+    from kb.cli import cli
+
+    path = CORPUS / "charters" / "legal-clause-finder-charter.md"
+    out = CliRunner().invoke(
+        cli, ["--db", str(tmp_path / "c.db"), "charter", "check", str(path), "--json"]
+    )
+    assert out.exit_code == 0
+    assert sorted(f["code"] for f in json.loads(out.stdout)["findings"]) == EXPECTED[path.name]
+    app = create_app(Settings(db=tmp_path / "api.db"), wait=True)
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        r = client.post(
+            "/charters/check", content=path.read_bytes(), headers={"content-type": "text/markdown"}
+        )
+        assert r.status_code == 200
+        assert sorted(f["code"] for f in r.json()["findings"]) == EXPECTED[path.name]
+        assert set(r.json()) == {"findings", "suggestions", "sections"}
+        partial = client.post(
+            "/charters/check", json={"content": "# Chatbot for HR\n\nWe want to try an LLM"}
+        )
+        assert partial.status_code == 200 and partial.json()["findings"]
+        assert (
+            client.post(
+                "/charters/check", content=b"x", headers={"content-type": "image/png"}
+            ).status_code
+            == 415
+        )
+        assert client.post("/charters/check", json={"content": ""}).status_code == 422
