@@ -408,14 +408,43 @@ def review(kb: Any, text: str, *, limit: int = 10) -> dict[str, Any]:
     for rank, entry in enumerate(ranked, start=1):
         entry["rank"] = rank
         entry["score"] = round(entry["score"], 4)
-    sections: dict[str, list[dict[str, Any]]] = {}
-    for section, sentence, line in reading.sentences:
-        sections.setdefault(section or "(preamble)", []).append({"line": line, "text": sentence})
+    sections = read_sections(reading)
     return {
         "findings": [f_.as_dict() for f_ in findings],
         "suggestions": ranked,
         "sections": sections,
     }
+
+
+# The parts of a charter, found by the heading a sentence stands under or by what it says.
+ASPECTS: dict[str, str] = {
+    "business_problem": r"problem|background|why|pain|situation",
+    "objectives": r"objective|goal|aim|purpose|what we want",
+    "success_criteria": r"success|how we.?ll know|acceptance|criteria(?!.*exit)|target",
+    "business_kpis": r"kpi|business (metric|case|value|impact)|benefit",
+    "stakeholders": r"stakeholder|end users?|who|take part|evaluator|people|team",
+    "data": r"\bdata\b|sample|dataset",
+    "security_compliance": r"security|privacy|compliance|gdpr|dpia|data protection|guardrail",
+    "scale_cost": r"scale|cost|volume|budget|licen",
+    "operations": r"operat|run(s)? it|support|maintain|day to day",
+    "integration": r"integrat|interface|connect|\bapi\b|erp|crm|sap\b",
+    "owners": r"owner|accountab",
+    "phases_timeline": r"phase|timeline|schedule|milestone|weeks?|months?",
+    "gates": r"\bgate|go/?no.?go|checkpoint|review",
+    "exit_criteria": r"exit|stop|kill|abort|cancel",
+    "pilot_plan": r"\bpilot",
+    "documentation_handoff": r"document|record|handover|handoff|wiki|repository|runbook|decision log",
+}
+
+
+def read_sections(reading: CharterReading) -> dict[str, list[dict[str, Any]]]:
+    """Each aspect the article asks a charter to cover, with the lines that speak to it (provenance)."""
+    out: dict[str, list[dict[str, Any]]] = {name: [] for name in ASPECTS}
+    for section, sentence, line in reading.sentences:
+        for name, rx in ASPECTS.items():
+            if re.search(rx, section, re.I) or re.search(rx, sentence, re.I):
+                out[name].append({"line": line, "section": section, "text": sentence})
+    return out
 
 
 def _brief(hit: dict[str, Any]) -> dict[str, Any]:
