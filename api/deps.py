@@ -10,6 +10,7 @@ from fastapi import Depends, Query, Request
 
 from api.problems import Problem
 from kb import KnowledgeBase
+from kb.keys import role_allows
 
 
 def get_kb(request: Request) -> KnowledgeBase:
@@ -85,10 +86,9 @@ def caller(request: Request, kb: KB) -> Caller:
 
 
 def require(role: str):  # type: ignore[no-untyped-def]
-    _rank = {"reader": 0, "contributor": 1, "admin": 2}
 
     def check(who: Annotated[Caller, Depends(caller)]) -> Caller:
-        if _rank[who.role] < _rank[role]:
+        if not role_allows(who.role, role):
             raise Problem(403, f"this key has the role {who.role}; this needs {role}")
         return who
 

@@ -59,6 +59,24 @@ _CONSTRAINT_CATEGORIES = [
 ]
 
 
+# Sentences that state an outcome in prose, when no metadata does; the first that matches wins.
+_OUTCOME_SENTENCES = [
+    (
+        "stopped-at-gate",
+        r"stopped at gate|no[- ]go at gate|gate ?[012] (decision )?(was )?(a )?no[- ]go",
+    ),
+    ("in-production", r"(is|went|has been|now) (live|in production)|rolled out to"),
+    (
+        "failed-in-pilot",
+        r"pilot (was )?(stopped|ended|cancel|fail)|fail\w* (in|during) (the )?pilot",
+    ),
+    ("stalled", r"\b(stalled|shelved|abandoned|parked)\b"),
+    (
+        "rejected-by-leadership",
+        r"(leadership|committee|board|cfo|ceo|executive).{0,40}(declin|reject|not approv|said no)",
+    ),
+    ("cancelled", r"\b(was|were|been) (cancelled|canceled|terminated|discontinued)"),
+]
 _NARRATIVE = ("root_cause", "lesson", "recommendation", "risk", "decision")
 
 
@@ -472,41 +490,9 @@ class _Extractor:
                 continue
             for block in section.blocks:
                 for sentence in f.sentences(block.text):
-                    low = sentence.lower()
-                    if re.search(
-                        r"stopped at gate|no[- ]go at gate|gate ?[012] (decision )?(was )?(a )?no[- ]go",
-                        low,
-                    ):
-                        self.set_scalar(
-                            "outcome", "stopped-at-gate", _source(section, block, "inferred")
-                        )
-                    elif re.search(
-                        r"(is|went|has been|now) (live|in production)|rolled out to", low
-                    ):
-                        self.set_scalar(
-                            "outcome", "in-production", _source(section, block, "inferred")
-                        )
-                    elif re.search(
-                        r"pilot (was )?(stopped|ended|cancel|fail)|fail\w* (in|during) (the )?pilot",
-                        low,
-                    ):
-                        self.set_scalar(
-                            "outcome", "failed-in-pilot", _source(section, block, "inferred")
-                        )
-                    elif re.search(r"\b(stalled|shelved|abandoned|parked)\b", low):
-                        self.set_scalar("outcome", "stalled", _source(section, block, "inferred"))
-                    elif re.search(
-                        r"(leadership|committee|board|cfo|ceo|executive).{0,40}(declin|reject|not approv|said no)",
-                        low,
-                    ):
-                        self.set_scalar(
-                            "outcome", "rejected-by-leadership", _source(section, block, "inferred")
-                        )
-                    elif re.search(
-                        r"\b(was|were|been) (cancelled|canceled|terminated|discontinued)", low
-                    ):
-                        self.set_scalar("outcome", "cancelled", _source(section, block, "inferred"))
-                    if "outcome" in self.fields:
+                    outcome = match_table(sentence, _OUTCOME_SENTENCES)
+                    if outcome:
+                        self.set_scalar("outcome", outcome, _source(section, block, "inferred"))
                         return
 
     def _infer_phase(self) -> None:

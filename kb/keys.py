@@ -23,8 +23,10 @@ class Key:
     created_at: str
     revoked_at: str | None
 
-    def allows(self, needed: str) -> bool:
-        return _RANK[self.role] >= _RANK[needed]
+
+def role_allows(role: str, needed: str) -> bool:
+    """reader < contributor < admin."""
+    return _RANK[role] >= _RANK[needed]
 
 
 def _hash(token: str) -> str:
@@ -71,12 +73,6 @@ class KeyStore:
             "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", [now, key_id]
         )
         return cursor.rowcount > 0
-
-    def any_active(self) -> bool:
-        return (
-            self.conn.execute("SELECT 1 FROM api_keys WHERE revoked_at IS NULL LIMIT 1").fetchone()
-            is not None
-        )
 
     def any(self) -> bool:
         return self.conn.execute("SELECT 1 FROM api_keys LIMIT 1").fetchone() is not None

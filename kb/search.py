@@ -163,12 +163,10 @@ class Searcher:
         self._fusion = "dense similarity"
 
     # --- candidates ------------------------------------------------------------------------
-    def _bm25(
-        self, terms: list[str], where: str, params: list[Any], n: int, conn: Any = None
-    ) -> list[Candidate]:
+    def _bm25(self, terms: list[str], where: str, params: list[Any], n: int) -> list[Candidate]:
         if not terms:
             return []
-        conn = conn or self.kb.store.conn  # type: ignore[attr-defined]  # this thread's own connection
+        conn = self.kb.store.conn  # type: ignore[attr-defined]  # this thread's own connection
         units = conn.execute(
             "SELECT u.id, bm25(units_fts, 1.0, 0.3) AS s FROM units_fts "
             "JOIN units u ON u.rowid = units_fts.rowid JOIN documents d ON d.id = u.document_id "
@@ -344,9 +342,6 @@ class Searcher:
             hits.append(hit)
             if len(hits) >= limit and not group:
                 break
-            if group and len(hits) >= limit and len(by_doc) >= limit:
-                # keep scanning only to collect `also` for documents already shown
-                continue
         hits = hits[:limit]
         for rank, hit in enumerate(hits, 1):
             hit["rank"] = rank

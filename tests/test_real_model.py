@@ -17,15 +17,23 @@ pytestmark = pytest.mark.slow
 def no_network(monkeypatch):
     """Any connection outside loopback fails the test."""
     real_connect = socket.socket.connect
+    real_create = socket.create_connection
 
-    def guarded(self, address):
+    def check(address):
         host = address[0] if isinstance(address, tuple) else str(address)
         if host not in ("127.0.0.1", "::1", "localhost") and not str(host).startswith("/"):
             raise AssertionError(f"network access attempted: {address!r}")
+
+    def guarded(self, address):
+        check(address)
         return real_connect(self, address)
 
+    def guarded_create(address, *args, **kwargs):
+        check(address)
+        return real_create(address, *args, **kwargs)
+
     monkeypatch.setattr(socket.socket, "connect", guarded)
-    monkeypatch.setattr(socket, "create_connection", lambda *a, **k: guarded(None, a[0]))
+    monkeypatch.setattr(socket, "create_connection", guarded_create)
 
 
 TEXTS = [

@@ -44,6 +44,10 @@ def _record(kb: Any, doc_id: str) -> dict[str, Any]:
     return doc
 
 
+def _refuse_over(limit: int, size: int) -> None:
+    raise Problem(413, f"the body is {size:,} bytes; the limit is {limit:,} (KB_MAX_BODY_BYTES)")
+
+
 def _format_of(name: str | None) -> str | None:
     """The document format a file name implies; bulk exports are refused (they go through the CLI)."""
     suffix = ("." + name.rsplit(".", 1)[1].lower()) if name and "." in name else ""
@@ -62,9 +66,7 @@ async def _read_submission(
     """(bytes, file name, format, metadata) from a text body, a JSON body or a multipart upload."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
-        raise Problem(
-            413, f"the body is {int(declared):,} bytes; the limit is {limit:,} (KB_MAX_BODY_BYTES)"
-        )
+        _refuse_over(limit, int(declared))
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     meta = {
         k: v
@@ -74,18 +76,14 @@ async def _read_submission(
     if media in _TEXT_TYPES:
         body = await request.body()
         if len(body) > limit:
-            raise Problem(
-                413, f"the body is {len(body):,} bytes; the limit is {limit:,} (KB_MAX_BODY_BYTES)"
-            )
+            _refuse_over(limit, len(body))
         name = request.query_params.get("filename") or ""
         _format_of(name)  # a bulk file name is refused here too
         return body, name, _TEXT_TYPES[media], meta
     if media == "application/json":
         raw = await request.body()
         if len(raw) > limit:
-            raise Problem(
-                413, f"the body is {len(raw):,} bytes; the limit is {limit:,} (KB_MAX_BODY_BYTES)"
-            )
+            _refuse_over(limit, len(raw))
         try:
             sub = Submission.model_validate_json(raw)
         except ValidationError as exc:
@@ -126,7 +124,7 @@ async def _read_submission(
             )
         data = await upload.read(limit + 1)
         if len(data) > limit:
-            raise Problem(413, f"the file is over the limit of {limit:,} bytes (KB_MAX_BODY_BYTES)")
+            _refuse_over(limit, len(data))
         name = upload.filename or "upload"
         fmt = _format_of(name)
         for key in ("department", "project", "submitter"):
