@@ -66,6 +66,9 @@ def create_app(settings: Settings | None = None, *, wait: bool = False) -> FastA
     problems.install(app)
     for router in (documents.router, search.router, charters.router, meta.router):
         app.include_router(router)
+    from api import web
+
+    web.install(app)
     return app
 
 

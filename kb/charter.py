@@ -132,10 +132,19 @@ class CharterReading:
     owners: list[str] = field(default_factory=list)
 
 
+PLACEHOLDER = re.compile(r"<(?!https?:|mailto:)[^<>\n]{2,300}>")
+
+
+def blank_placeholders(text: str) -> str:
+    """A template's unfilled `<...>` prompts say nothing about the PoC; lines keep their numbers."""
+    return PLACEHOLDER.sub("", text)
+
+
 def read(text: str) -> CharterReading:
     """Sentences with their section and line, from any shape of charter (template, prose, bullets)."""
     import ingest
 
+    text = blank_placeholders(text)
     reading = CharterReading(text)
     try:
         doc = ingest.parse_document(text.encode("utf-8"), source="charter.md", fmt="markdown")[0]
@@ -222,6 +231,7 @@ def _problem(reading: CharterReading, lower: str) -> list[tuple[str, str, int]]:
 
 def check(text: str) -> list[Finding]:
     """The findings for a charter: each code the charter triggers, with evidence and principle."""
+    text = blank_placeholders(text)
     reading = read(text)
     out: list[Finding] = []
 

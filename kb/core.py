@@ -9,6 +9,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import IO, Any
 
@@ -623,15 +624,22 @@ class KnowledgeBase:
         found = self.store.vector_of("document", document_id, self.embedder.name)
         if found is None:
             return []
+        return self._near(found[1], exclude=document_id, threshold=threshold, limit=limit)
+
+    def _near(
+        self, vector: Any, *, exclude: str, threshold: float, limit: int
+    ) -> list[dict[str, Any]]:
         rows = self.store.conn.execute(  # type: ignore[attr-defined]
             "SELECT v.vid FROM vectors v JOIN documents d ON d.id = v.document_id "
             "WHERE v.kind = 'document' AND v.model = ? AND d.superseded_by IS NULL AND d.id != ?",
-            [self.embedder.name, document_id],
+            [self.embedder.name, exclude],
         ).fetchall()
+        if not rows:
+            return []
         import numpy as np
 
         ids, sims = self.keeper.index.search(
-            found[1], limit, np.array([r[0] for r in rows], dtype=np.int64)
+            vector, limit, np.array([r[0] for r in rows], dtype=np.int64)
         )
         targets = self.store.vector_targets([int(i) for i in ids])
         out = []
@@ -650,6 +658,76 @@ class KnowledgeBase:
                     }
                 )
         return out
+
+    def preview(
+        self,
+        data: bytes,
+        *,
+        source: str,
+        fmt: str | None = None,
+        metadata: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """What storing this submission would give, stored nowhere: record, warnings, duplicates."""
+        parsed, failed = parse_bytes(
+            data,
+            source=source,
+            source_key=None,
+            max_bytes=self.settings.max_file_bytes,
+            fmt=fmt,
+            metadata=metadata,
+        )
+        if failed:
+            return {"status": "failed", "reason": failed[0].reason}
+        if len(parsed) != 1:
+            return {
+                "status": "failed",
+                "reason": f"{len(parsed)} records in one submission; bulk exports go through "
+                "`kb import-table`",
+            }
+        doc, _ = parsed[0]
+        vectors = self.embedder.embed(
+            [unit_input(doc.title, u) for u in doc.units] + [document_input(doc)]
+        )
+        tag_document(doc, self.tagger, vectors=vectors[:-1])
+        existing = self.store.find_by_hash(doc.content_hash)
+        near = self._near(
+            vectors[-1], exclude=existing["id"] if existing else "", threshold=0.9, limit=5
+        )
+        kinds = Counter(u.kind for u in doc.units)
+        return {
+            "status": "duplicate" if existing else "new",
+            "existing": _only(existing, ("id", "title", "source")) if existing else None,
+            "near_duplicates": near,
+            "title": doc.title,
+            "kind": doc.kind,
+            "format": doc.format,
+            "encoding": doc.encoding,
+            "fields": doc.fields,
+            "warnings": doc.warnings,
+            "redacted": doc.redacted,
+            "units": [asdict(u) for u in doc.units],
+            "unit_kinds": dict(kinds.most_common()),
+            "patterns": [asdict(p) for p in doc.patterns],
+            "text": doc.text,
+        }
+
+    def facet_counts(
+        self, filters: dict[str, list[str]] | None = None
+    ) -> dict[str, dict[str, int]]:
+        from kb.browse import facet_counts
+
+        return facet_counts(self, filters or {})
+
+    def pattern_breakdown(self) -> dict[str, Any]:
+        from kb.browse import pattern_breakdown
+
+        return pattern_breakdown(self)
+
+    def document_related(self, document_id: str, *, limit: int = 8) -> list[dict[str, Any]]:
+        from kb.browse import document_related
+
+        self.refresh_if_changed()
+        return document_related(self, document_id, limit=limit)
 
     def get_unit(self, unit_id: str) -> dict[str, Any] | None:
         row = self.store.conn.execute(  # type: ignore[attr-defined]

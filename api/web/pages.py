@@ -1,0 +1,426 @@
+"""The pages: each route reads its input, calls the KnowledgeBase and renders a template."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import time
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import KB, Caller, FilterQuery
+from api.web.session import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    Browser,
+    CsrfChecked,
+    PageContributor,
+    PageReader,
+    PageRefused,
+    csrf_token,
+    local_mode,
+    plain_http_elsewhere,
+    safe_next,
+)
+from kb.filters import FILTERS, FilterError
+from kb.search import SearchError
+
+router = APIRouter(include_in_schema=False)
+FORMATS = {
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".txt": "text",
+    ".html": "html",
+    ".htm": "html",
+}
+SEARCH_LIMIT = 20
+LIST_LIMIT = 50
+
+
+def get_templates(request: Request) -> Jinja2Templates:
+    return request.app.state.templates  # type: ignore[no-any-return]
+
+
+Templates = Annotated[Jinja2Templates, Depends(get_templates)]
+
+
+def page(
+    templates: Jinja2Templates,
+    request: Request,
+    name: str,
+    who: Caller | None,
+    status: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    """Render with what every page needs: the caller, the CSRF token, the time it took."""
+    started = getattr(request.state, "started", None)
+    response = templates.TemplateResponse(
+        request,
+        name,
+        {
+            "who": who,
+            "csrf": csrf_token(request),
+            "local": who is not None and who.name == "local",
+            "path": request.url.path,
+            "elapsed_ms": round((time.perf_counter() - started) * 1000) if started else None,
+            **context,
+        },
+        status_code=status,
+    )
+    new = getattr(request.state, "new_csrf", None)
+    if new:
+        response.set_cookie(
+            CSRF_COOKIE, new, httponly=True, secure=True, samesite="strict", path="/"
+        )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --- search ---------------------------------------------------------------------------------
+
+
+@router.get("/", response_class=HTMLResponse)
+def search_page(
+    request: Request,
+    kb: KB,
+    who: PageReader,
+    templates: Templates,
+    filters: FilterQuery,
+    q: str = "",
+) -> HTMLResponse:
+    """Search past failures with filters; with no query, the documents the filters select."""
+    q = q.strip()[:2000]
+    error = None
+    results: dict[str, Any] | None = None
+    documents: list[dict[str, Any]] | None = None
+    counts: dict[str, dict[str, int]] = {}
+    try:
+        counts = kb.facet_counts(filters)
+        if q:
+            results = kb.search(q, filters=filters, limit=SEARCH_LIMIT, group=True)
+        else:
+            documents = kb.list_documents(filters=filters, limit=LIST_LIMIT)
+    except (FilterError, SearchError) as exc:
+        error = str(exc)
+        filters = {}
+        counts = kb.facet_counts({})
+    for facet, values in filters.items():  # a chosen value stays visible with its zero
+        for value in values:
+            counts.setdefault(facet, {}).setdefault(value, 0)
+    return page(
+        templates,
+        request,
+        "search.html",
+        who,
+        status=422 if error else 200,
+        q=q,
+        filters=filters,
+        counts=counts,
+        facets=FILTERS,
+        results=results,
+        documents=documents,
+        error=error,
+        total=kb.store.count("documents"),
+    )
+
+
+# --- document -------------------------------------------------------------------------------
+
+
+@router.get("/doc/{document_id}", response_class=HTMLResponse)
+def document_page(
+    document_id: str, request: Request, kb: KB, who: PageReader, templates: Templates
+) -> HTMLResponse:
+    """The structured record with provenance, its units by kind, and lessons from other projects."""
+    doc = kb.get_document(document_id)
+    if doc is None:
+        return page(
+            templates,
+            request,
+            "message.html",
+            who,
+            status=404,
+            heading="No such document",
+            message=f"There is no document with the id {document_id!r}. Search for it instead.",
+        )
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for unit in doc["units"]:
+        grouped.setdefault(unit["kind"], []).append(unit)
+    return page(
+        templates,
+        request,
+        "document.html",
+        who,
+        doc=doc,
+        grouped=grouped,
+        related=kb.document_related(doc["id"], limit=8),
+        stored=request.query_params.get("stored"),
+    )
+
+
+# --- submit ---------------------------------------------------------------------------------
+
+
+@router.get("/submit", response_class=HTMLResponse)
+def submit_page(request: Request, who: PageContributor, templates: Templates) -> HTMLResponse:
+    return page(templates, request, "submit.html", who, form={}, error=None)
+
+
+def _format_for(name: str) -> str | None:
+    suffix = ("." + name.rsplit(".", 1)[1].lower()) if "." in name else ""
+    if suffix and suffix not in FORMATS:
+        raise ValueError(
+            f"{name}: only Markdown, plain text and HTML documents can be submitted here; "
+            "bulk JSON/JSONL/CSV exports go through `kb import-table`"
+        )
+    return FORMATS.get(suffix)
+
+
+@router.post("/submit", response_class=HTMLResponse, dependencies=[CsrfChecked])
+async def submit_preview(
+    request: Request,
+    kb: KB,
+    who: PageContributor,
+    templates: Templates,
+    content: Annotated[str, Form()] = "",
+    file: UploadFile | None = None,
+    filename: Annotated[str, Form(max_length=300)] = "",
+    department: Annotated[str, Form(max_length=200)] = "",
+    project: Annotated[str, Form(max_length=300)] = "",
+) -> HTMLResponse:
+    """Parse without storing: the record, warnings, redactions and duplicates, for confirmation."""
+    limit = kb.settings.max_body_bytes
+    form = {"content": content, "filename": filename, "department": department, "project": project}
+    if file is not None and file.filename:
+        data = await file.read(limit + 1)
+        filename = filename or file.filename
+    else:
+        data = content.encode("utf-8")
+    error = None
+    if not data.strip():
+        error = "Nothing to submit: paste the document or choose a file."
+    elif len(data) > limit:
+        error = f"The document is over {limit:,} bytes, the limit (KB_MAX_BODY_BYTES)."
+    fmt = None
+    if error is None:
+        try:
+            fmt = _format_for(filename or "")
+        except ValueError as exc:
+            error = str(exc)
+    if error is not None:
+        return page(templates, request, "submit.html", who, status=422, form=form, error=error)
+    meta = {k: v for k, v in (("department", department), ("project", project)) if v.strip()}
+    preview = await run_in_threadpool(
+        kb.preview, data, source=f"web:{filename or 'pasted'}", fmt=fmt, metadata=meta
+    )
+    if preview["status"] == "failed":
+        return page(
+            templates,
+            request,
+            "submit.html",
+            who,
+            status=422,
+            form=form,
+            error=f"{filename or 'The pasted text'} could not be read: {preview['reason']}",
+        )
+    return page(
+        templates,
+        request,
+        "preview.html",
+        who,
+        preview=preview,
+        payload=base64.b64encode(data).decode("ascii"),
+        filename=filename,
+        fmt=fmt or "",
+        meta=meta,
+    )
+
+
+@router.post("/submit/confirm", dependencies=[CsrfChecked])
+async def submit_confirm(
+    request: Request,
+    kb: KB,
+    who: PageContributor,
+    templates: Templates,
+    payload: Annotated[str, Form()],
+    filename: Annotated[str, Form(max_length=300)] = "",
+    fmt: Annotated[str, Form(max_length=20)] = "",
+    department: Annotated[str, Form(max_length=200)] = "",
+    project: Annotated[str, Form(max_length=300)] = "",
+) -> Response:
+    """Store what the preview showed; the same bytes are parsed again, so nothing can differ."""
+    try:
+        data = base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError):
+        raise PageRefused(
+            400, "the confirmation form was damaged; submit the document again"
+        ) from None
+    if len(data) > kb.settings.max_body_bytes:
+        raise PageRefused(413, "the document is over the size limit")
+    meta = {k: v for k, v in (("department", department), ("project", project)) if v.strip()}
+    meta["submitter"] = who.name
+    key = f"api:{who.name}:{filename}" if filename else f"api:unnamed:{uuid.uuid4().hex}"
+    results = await run_in_threadpool(
+        kb.ingest_bytes,
+        data,
+        source=f"web:{filename or 'pasted'}",
+        source_key=key,
+        fmt=fmt or None,
+        metadata=meta,
+    )
+    result = results[0]
+    if result.status == "failed":
+        return page(
+            templates,
+            request,
+            "submit.html",
+            who,
+            status=422,
+            form={"filename": filename, "department": department, "project": project},
+            error=f"{filename or 'The document'} was not stored: {result.reason}",
+        )
+    if result.status != "unchanged":
+        kb.audit.record(
+            actor=who.name,
+            action="submit" if result.status == "added" else "new-version",
+            target=result.document_id,
+            detail={"source": filename or "pasted", "redacted": result.redacted, "via": "web"},
+        )
+    return RedirectResponse(f"/doc/{result.document_id}?stored={result.status}", status_code=303)
+
+
+# --- charter assistant ----------------------------------------------------------------------
+
+
+def _template_text() -> str:
+    from importlib import resources
+
+    return (resources.files("kb") / "data" / "templates" / "charter.md").read_text("utf-8")
+
+
+@router.get("/template/{name}", response_class=PlainTextResponse)
+def template_file(name: str) -> PlainTextResponse:
+    """The shipped Markdown templates, to download and fill in."""
+    from importlib import resources
+
+    if name not in ("charter", "postmortem", "handoff"):
+        raise PageRefused(
+            404, f"no template named {name!r}; there are charter, postmortem, handoff"
+        )
+    text = (resources.files("kb") / "data" / "templates" / f"{name}.md").read_text("utf-8")
+    return PlainTextResponse(text, media_type="text/markdown; charset=utf-8")
+
+
+@router.get("/charter", response_class=HTMLResponse)
+def charter_page(request: Request, who: PageReader, templates: Templates) -> HTMLResponse:
+    return page(templates, request, "charter.html", who, text=_template_text(), review=None)
+
+
+@router.post("/charter", response_class=HTMLResponse, dependencies=[CsrfChecked])
+async def charter_submit(
+    request: Request,
+    kb: KB,
+    who: PageReader,
+    templates: Templates,
+    content: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    """Without JavaScript: the form posts the draft and the page comes back with the review."""
+    review = await _review(kb, content)
+    return page(templates, request, "charter.html", who, text=content, review=review)
+
+
+class Draft(BaseModel):
+    content: str = Field(max_length=500_000)
+
+
+@router.post("/charter/assist", response_class=HTMLResponse, dependencies=[CsrfChecked])
+async def charter_assist(
+    request: Request, body: Draft, kb: KB, who: PageReader, templates: Templates
+) -> HTMLResponse:
+    """The findings and suggestions panel alone, for the editor's script to swap in."""
+    review = await _review(kb, body.content)
+    return page(templates, request, "_assist.html", who, review=review)
+
+
+async def _review(kb: Any, text: str) -> dict[str, Any] | None:
+    if not text.strip():
+        return None
+    from kb.charter import review
+
+    result: dict[str, Any] = await run_in_threadpool(review, kb, text, limit=8)
+    return result
+
+
+# --- patterns -------------------------------------------------------------------------------
+
+
+@router.get("/patterns", response_class=HTMLResponse)
+def patterns_page(request: Request, kb: KB, who: PageReader, templates: Templates) -> HTMLResponse:
+    """How often each failure pattern recurs, by department and by year."""
+    from kb.taxonomy import patterns
+
+    breakdown = kb.pattern_breakdown()
+    definitions = {p.id: p.definition for p in patterns()}
+    return page(templates, request, "patterns.html", who, data=breakdown, definitions=definitions)
+
+
+# --- sign-in --------------------------------------------------------------------------------
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(
+    request: Request, kb: KB, who: Browser, templates: Templates, next: str = "/"
+) -> HTMLResponse:
+    return page(
+        templates,
+        request,
+        "login.html",
+        who,
+        next=safe_next(next),
+        error=None,
+        local_mode=local_mode(request, kb),
+        insecure=plain_http_elsewhere(request),
+    )
+
+
+@router.post("/login", dependencies=[CsrfChecked])
+def login(
+    request: Request,
+    kb: KB,
+    templates: Templates,
+    key: Annotated[str, Form(max_length=500)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "/",
+) -> Response:
+    """A valid key goes into a Secure, HttpOnly, SameSite=Strict cookie; it is checked each request."""
+    found = kb.keys.verify(key.strip()) if key.strip() else None
+    if found is None:
+        return page(
+            templates,
+            request,
+            "login.html",
+            None,
+            status=401,
+            next=safe_next(next),
+            error="That key is not valid (unknown or revoked). Ask an admin for one "
+            "(`kb keys create NAME --role reader`).",
+            local_mode=local_mode(request, kb),
+            insecure=plain_http_elsewhere(request),
+        )
+    response = RedirectResponse(safe_next(next), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE, key.strip(), httponly=True, secure=True, samesite="strict", path="/"
+    )
+    return response
+
+
+@router.post("/logout", dependencies=[CsrfChecked])
+def logout() -> Response:
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/", secure=True, httponly=True, samesite="strict")
+    return response

@@ -1,0 +1,84 @@
+// Light enhancement of server-rendered pages: every page works without this file.
+(function () {
+  "use strict";
+  const csrf = () => document.querySelector('meta[name="csrf-token"]').content;
+  document.documentElement.classList.add("js");
+
+  // Search: results and counts follow the filters without a page reload.
+  const form = document.getElementById("search-form");
+  if (form) {
+    let pending = null;
+    form.addEventListener("change", async (event) => {
+      if (!event.target.matches('input[type="checkbox"]')) return;
+      const focusId = event.target.id;
+      const params = new URLSearchParams(new FormData(form));
+      for (const [k, v] of [...params.entries()]) if (!v) params.delete(k);
+      const url = "/?" + params.toString();
+      if (pending) pending.abort();
+      pending = new AbortController();
+      document.getElementById("results").setAttribute("aria-busy", "true");
+      try {
+        const response = await fetch(url, { signal: pending.signal, headers: { Accept: "text/html" } });
+        const html = await response.text();
+        const next = new DOMParser().parseFromString(html, "text/html").getElementById("search-body");
+        if (next) {
+          document.getElementById("search-body").replaceWith(next);
+          history.replaceState(null, "", url);
+          const again = document.getElementById(focusId);
+          if (again) again.focus();
+        }
+      } catch (err) {
+        if (err.name !== "AbortError") form.submit();
+      }
+    });
+  }
+
+  // Charter assistant: findings and suggestions follow the text as it is typed.
+  const editor = document.getElementById("charter");
+  const panel = document.getElementById("assist");
+  if (editor && panel) {
+    let timer = null;
+    let sent = 0;
+    let controller = null;
+    const status = document.createElement("p");
+    status.className = "status muted";
+    status.id = "assist-status";
+    status.setAttribute("role", "status");
+    editor.insertAdjacentElement("afterend", status);
+    const check = async () => {
+      const mine = ++sent;
+      if (controller) controller.abort();
+      controller = new AbortController();
+      status.textContent = "Checking…";
+      try {
+        const response = await fetch("/charter/assist", {
+          method: "POST",
+          signal: controller.signal,
+          headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf() },
+          body: JSON.stringify({ content: editor.value }),
+        });
+        if (mine !== sent) return; // a newer draft is on its way
+        if (!response.ok) {
+          status.textContent = "The check failed (" + response.status + "); press “Check the charter”.";
+          return;
+        }
+        panel.innerHTML = await response.text();
+        status.textContent = "Checked.";
+        panel.dataset.checks = String((Number(panel.dataset.checks) || 0) + 1);
+      } catch (err) {
+        if (err.name !== "AbortError") status.textContent = "The check failed; press “Check the charter”.";
+      }
+    };
+    editor.addEventListener("input", () => {
+      clearTimeout(timer);
+      status.textContent = "Waiting for you to pause…";
+      timer = setTimeout(check, 600);
+    });
+    document.getElementById("charter-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      clearTimeout(timer);
+      check();
+    });
+    check();
+  }
+})();
