@@ -125,16 +125,39 @@ def label(value: Any) -> str:
     return text[:1].upper() + text[1:]
 
 
-def source_lines(
-    text: str | None, lines: list[int] | None, context: int = 1
-) -> list[tuple[int, str]]:
-    """The lines a value came from, with one line either side, numbered as in the original."""
-    if not text or not lines or not lines[0]:
-        return []
+def locate(
+    text: str | None, src: dict[str, Any] | None, key: str = "", needle: str = ""
+) -> dict[str, Any] | None:
+    """The lines a value came from, narrowed inside a long block (front matter, a table) to the
+    line that names it; with one line either side, numbered as in the original."""
+    if not text or not src or not src.get("lines") or not src["lines"][0]:
+        return None
     all_lines = text.splitlines()
-    start = max(1, lines[0] - context)
-    end = min(len(all_lines), (lines[1] or lines[0]) + context)
-    return [(n, all_lines[n - 1]) for n in range(start, end + 1)]
+    start, end = src["lines"][0], min(src["lines"][1] or src["lines"][0], len(all_lines))
+    if end - start >= 3:
+        span = range(start, end + 1)
+        words = {key.lower(), key.replace("_", " ").lower(), key.split("_")[0].lower()} - {""}
+        hit = next(
+            (n for n in span if needle and needle.lower() in all_lines[n - 1].lower()), None
+        ) or next(
+            (
+                n
+                for n in span
+                if any(
+                    all_lines[n - 1].strip().lower().lstrip("-*| ").startswith(w + ":")
+                    for w in words
+                )
+            ),
+            None,
+        )
+        if hit:
+            start = end = hit
+    first, last = max(1, start - 1), min(len(all_lines), end + 1)
+    return {
+        "start": start,
+        "end": end,
+        "lines": [(n, all_lines[n - 1]) for n in range(first, last + 1)],
+    }
 
 
 def field_text(name: str, value: Any) -> str:
@@ -181,7 +204,7 @@ def make_templates() -> Jinja2Templates:
         UNIT_ORDER=UNIT_ORDER,
         UNIT_LABELS=UNIT_LABELS,
         FACET_LABELS=FACET_LABELS,
-        source_lines=source_lines,
+        locate=locate,
         pattern_names=names,
     )
     return templates
