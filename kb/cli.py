@@ -668,9 +668,10 @@ def template(name: str) -> None:
 )
 @pass_ctx
 def serve(obj: Context, host: str | None, port: int | None, workers: int) -> None:
-    """Run the REST service (FastAPI on uvicorn); GET /ready says when the model is loaded.
+    """Run the REST service and the web pages (FastAPI on uvicorn); GET /ready says when it is loaded.
 
-    With no API key in the store and a loopback address, it runs in local single-user mode
+    Open http://127.0.0.1:8000/ in a browser for search, submit, the charter assistant and the
+    pattern dashboard; the REST API is described at /docs. With no API key in the store and a loopback address, it runs in local single-user mode
     and needs no key; once any key exists (`kb keys create`), every request needs one.
 
     \b

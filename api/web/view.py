@@ -78,6 +78,24 @@ UNIT_LABELS = {
     "other": "Other sections",
     "document": "Whole document",
 }
+UNIT_NOUNS = {
+    "root_cause": "root cause",
+    "config": "configuration",
+    "criteria": "criteria block",
+    "other": "other section",
+    "context": "context block",
+    "summary": "summary",
+    "impact": "impact note",
+    "timeline": "timeline",
+}
+
+
+def unit_noun(kind: str, n: int) -> str:
+    """`1 lesson`, `2 root causes`: what a count of units of this kind is called."""
+    noun = UNIT_NOUNS.get(kind, kind.replace("_", " "))
+    return noun if n == 1 else noun + ("es" if noun.endswith("s") else "s")
+
+
 FACET_LABELS = {
     "pattern": "Failure pattern",
     "phase": "Phase reached",
@@ -196,6 +214,7 @@ def make_templates() -> Jinja2Templates:
         marked=marked,
         label=label,
         pattern_name=lambda pid: names.get(pid, label(pid)),
+        unit_noun=unit_noun,
         field_text_for=lambda value, name: field_text(name, value),
     )
     env.globals.update(
