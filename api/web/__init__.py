@@ -20,6 +20,9 @@ SECURITY_HEADERS = {
 }
 
 
+OWN_SCRIPTS_ELSEWHERE = ("/docs", "/redoc", "/docs/oauth2-redirect")  # FastAPI's API pages
+
+
 def install(app: FastAPI) -> None:
     """Add the pages, their static files and their error pages to the service."""
     from api.web.pages import get_templates, page, router
@@ -35,7 +38,9 @@ def install(app: FastAPI) -> None:
     ) -> Response:
         request.state.started = time.perf_counter()
         response = await call_next(request)
-        if response.headers.get("content-type", "").startswith("text/html"):
+        if response.headers.get("content-type", "").startswith("text/html") and (
+            request.url.path not in OWN_SCRIPTS_ELSEWHERE
+        ):
             response.headers.update(SECURITY_HEADERS)
         return response
 

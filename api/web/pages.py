@@ -408,7 +408,7 @@ def login(
             status=401,
             next=safe_next(next),
             error="That key is not valid (unknown or revoked). Ask an admin for one "
-            "(`kb keys create NAME --role reader`).",
+            "(`kb keys create --role reader --name NAME`).",
             local_mode=local_mode(request, kb),
             insecure=plain_http_elsewhere(request),
         )
