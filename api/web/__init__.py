@@ -23,6 +23,24 @@ SECURITY_HEADERS = {
 OWN_SCRIPTS_ELSEWHERE = ("/docs", "/redoc", "/docs/oauth2-redirect")  # FastAPI's API pages
 
 
+PAGE_POSTS = ("/submit", "/submit/confirm", "/charter", "/charter/assist", "/login", "/logout")
+
+
+def _over_limit(request: Request) -> tuple[int, str] | None:
+    """Refuse a page's post before its body is read: forms are read before any check runs."""
+    limit = request.app.state.settings.max_body_bytes
+    allowed = limit * 4 // 3 + 65_536  # the confirm form carries the document in base64
+    declared = request.headers.get("content-length")
+    if declared is None or not declared.isdigit():
+        return 411, "the form was sent without a length; send it from the page again"
+    if int(declared) > allowed:
+        return (
+            413,
+            f"the form is {int(declared):,} bytes; documents up to {limit:,} bytes are accepted",
+        )
+    return None
+
+
 def install(app: FastAPI) -> None:
     """Add the pages, their static files and their error pages to the service."""
     from api.web.pages import get_templates, page, router
@@ -37,7 +55,23 @@ def install(app: FastAPI) -> None:
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         request.state.started = time.perf_counter()
-        response = await call_next(request)
+        if request.method == "POST" and request.url.path in PAGE_POSTS:
+            refusal = _over_limit(request)
+            if refusal:
+                response: Response = page(
+                    get_templates(request),
+                    request,
+                    "message.html",
+                    None,
+                    status=refusal[0],
+                    heading="Too large" if refusal[0] == 413 else "That did not work",
+                    message=refusal[1],
+                )
+            else:
+                response = await call_next(request)
+        else:
+            response = await call_next(request)
+        response.headers["X-Content-Type-Options"] = "nosniff"
         if response.headers.get("content-type", "").startswith("text/html") and (
             request.url.path not in OWN_SCRIPTS_ELSEWHERE
         ):

@@ -31,7 +31,8 @@ from api.web.session import (
 from kb.filters import FILTERS, FilterError
 from kb.search import SearchError
 
-router = APIRouter(include_in_schema=False)
+# the whole body is bounded by the middleware in api/web/__init__.py; a pasted document is one part
+router = APIRouter(include_in_schema=False, form_limits={"max_part_size": 64 * 1024 * 1024})
 FORMATS = {
     ".md": "markdown",
     ".markdown": "markdown",
@@ -75,9 +76,7 @@ def page(
     )
     new = getattr(request.state, "new_csrf", None)
     if new:
-        response.set_cookie(
-            CSRF_COOKIE, new, httponly=True, secure=True, samesite="strict", path="/"
-        )
+        response.set_cookie(CSRF_COOKIE, new, httponly=True, secure=True, samesite="lax", path="/")
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -255,6 +254,8 @@ async def submit_confirm(
     project: Annotated[str, Form(max_length=300)] = "",
 ) -> Response:
     """Store what the preview showed; the same bytes are parsed again, so nothing can differ."""
+    if fmt not in ("", *FORMATS.values()):
+        raise PageRefused(400, f"unknown format {fmt!r}; submit the document again")
     try:
         data = base64.b64decode(payload, validate=True)
     except (binascii.Error, ValueError):
@@ -275,7 +276,7 @@ async def submit_confirm(
         metadata=meta,
     )
     result = results[0]
-    if result.status == "failed":
+    if result.status == "failed" or len(results) != 1:
         return page(
             templates,
             request,
@@ -283,7 +284,8 @@ async def submit_confirm(
             who,
             status=422,
             form={"filename": filename, "department": department, "project": project},
-            error=f"{filename or 'The document'} was not stored: {result.reason}",
+            error=f"{filename or 'The document'} was not stored: "
+            + (result.reason or "it holds several records; use `kb import-table`"),
         )
     if result.status != "unchanged":
         kb.audit.record(
@@ -328,7 +330,7 @@ async def charter_submit(
     kb: KB,
     who: PageReader,
     templates: Templates,
-    content: Annotated[str, Form()] = "",
+    content: Annotated[str, Form(max_length=500_000)] = "",
 ) -> HTMLResponse:
     """Without JavaScript: the form posts the draft and the page comes back with the review."""
     review = await _review(kb, content)
@@ -397,7 +399,7 @@ def login(
     key: Annotated[str, Form(max_length=500)] = "",
     next: Annotated[str, Form(max_length=2000)] = "/",
 ) -> Response:
-    """A valid key goes into a Secure, HttpOnly, SameSite=Strict cookie; it is checked each request."""
+    """A valid key goes into a Secure, HttpOnly, SameSite=Lax cookie; it is checked each request."""
     found = kb.keys.verify(key.strip()) if key.strip() else None
     if found is None:
         return page(
@@ -414,7 +416,7 @@ def login(
         )
     response = RedirectResponse(safe_next(next), status_code=303)
     response.set_cookie(
-        SESSION_COOKIE, key.strip(), httponly=True, secure=True, samesite="strict", path="/"
+        SESSION_COOKIE, key.strip(), httponly=True, secure=True, samesite="lax", path="/"
     )
     return response
 
@@ -422,5 +424,5 @@ def login(
 @router.post("/logout", dependencies=[CsrfChecked])
 def logout() -> Response:
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/", secure=True, httponly=True, samesite="strict")
+    response.delete_cookie(SESSION_COOKIE, path="/", secure=True, httponly=True, samesite="lax")
     return response

@@ -33,7 +33,8 @@ class PageRefused(Exception):
 
 
 def _host_is_loopback(request: Request) -> bool:
-    host = request.headers.get("host", "").rsplit(":", 1)[0].strip("[]")
+    host = request.headers.get("host", "").lower()
+    host = host[1:].split("]", 1)[0] if host.startswith("[") else host.rsplit(":", 1)[0]
     return not host or is_loopback(host)
 
 
@@ -60,11 +61,18 @@ def browsing(request: Request, kb: KB) -> Caller | None:
 Browser = Annotated[Caller | None, Depends(browsing)]
 
 
+FORM_PAGES = {"/submit": "/submit", "/submit/confirm": "/submit", "/charter": "/charter"}
+
+
 def need(role: str):  # type: ignore[no-untyped-def]
     """A page dependency: sign in first, then have at least `role`."""
 
     def check(request: Request, who: Browser) -> Caller:
         if who is None:
+            if request.headers.get(CSRF_HEADER):  # the page's script: it shows a sign-in link
+                raise PageRefused(401, "your session has ended; sign in again")
+            if request.method != "GET":  # come back to the page the form was on
+                raise SignInNeeded(FORM_PAGES.get(request.url.path, "/"))
             raise SignInNeeded(
                 request.url.path + (f"?{request.url.query}" if request.url.query else "")
             )
@@ -116,7 +124,13 @@ def login_url(next_url: str) -> str:
 
 def safe_next(value: str | None) -> str:
     """Only a path on this site, never another host (//evil.example or https://...)."""
-    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+    if (
+        not value
+        or not value.startswith("/")
+        or value.startswith("//")
+        or "\\" in value
+        or any(ord(c) < 32 or ord(c) == 127 for c in value)
+    ):
         return "/"
     return value
 

@@ -153,7 +153,7 @@ def test_pages_need_a_key_once_keys_exist(web: Browser) -> None:
     ok = web.post("/login", data={"csrf": web.csrf, "key": reader, "next": "/patterns"})
     assert ok.status_code == 303 and ok.headers["location"] == "/patterns"
     cookie = next(h for h in ok.headers.get_list("set-cookie") if h.startswith("kb_session="))
-    assert "HttpOnly" in cookie and "Secure" in cookie and "SameSite=strict" in cookie
+    assert "HttpOnly" in cookie and "Secure" in cookie and "SameSite=lax" in cookie
     assert web.get("/patterns").status_code == 200
     refused = web.get("/submit")
     assert refused.status_code == 403 and "needs contributor" in refused.text
@@ -234,3 +234,38 @@ def test_security_headers_on_pages_but_not_on_the_api_docs(web: Browser) -> None
     assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
     docs = web.get("/docs")  # Swagger UI loads its own script, which the pages' policy would block
     assert docs.status_code == 200 and "content-security-policy" not in docs.headers
+
+
+def test_page_posts_are_bounded_before_they_are_read(web: Browser) -> None:
+    web.get("/submit")
+    big = "x" * 200_000  # the app's limit is 20,000 bytes
+    r = web.post("/charter", data={"csrf": web.csrf, "content": big})
+    assert r.status_code == 413 and "documents up to 20,000 bytes" in r.text
+    r = web.post("/submit", data={"csrf": web.csrf}, files={"file": ("a.md", big.encode())})
+    assert r.status_code == 413
+
+
+def test_confirm_refuses_a_bulk_format(web: Browser) -> None:
+    web.get("/submit")
+    payload = base64.b64encode(b'{"title": "a"}\n{"title": "b"}\n').decode()
+    r = web.post("/submit/confirm", data={"csrf": web.csrf, "payload": payload, "fmt": "jsonl"})
+    assert r.status_code == 400 and "unknown format" in r.text
+    assert web.client.app.state.kb.store.count("documents") == 0
+
+
+def test_signed_out_form_post_returns_to_its_page(web: Browser) -> None:
+    kb = web.client.app.state.kb
+    kb.keys.create(role="reader", name="rita")
+    web.get("/login")
+    r = web.post("/submit/confirm", data={"csrf": web.csrf, "payload": "eA=="})
+    assert r.status_code == 303 and r.headers["location"] == "/login?next=/submit"
+    r = web.post("/charter/assist", json={"content": "# x"}, headers={"x-csrf-token": web.csrf})
+    assert r.status_code == 401
+
+
+def test_readers_do_not_see_the_submit_link(web: Browser) -> None:
+    kb = web.client.app.state.kb
+    _, key = kb.keys.create(role="reader", name="rita")
+    web.get("/login")
+    web.post("/login", data={"csrf": web.csrf, "key": key, "next": "/"})
+    assert 'href="/submit"' not in web.get("/").text

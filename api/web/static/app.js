@@ -20,15 +20,21 @@
       try {
         const response = await fetch(url, { signal: pending.signal, headers: { Accept: "text/html" } });
         const html = await response.text();
-        const next = new DOMParser().parseFromString(html, "text/html").getElementById("search-body");
-        if (next) {
-          document.getElementById("search-body").replaceWith(next);
+        const next = new DOMParser().parseFromString(html, "text/html");
+        const facets = next.querySelector("aside.facets");
+        const results = next.getElementById("results");
+        if (facets && results) {
+          // the live region stays in place and only its content changes, so it is announced
+          document.querySelector("aside.facets").replaceWith(facets);
+          document.getElementById("results").innerHTML = results.innerHTML;
           history.replaceState(null, "", url);
           const again = document.getElementById(focusId);
           if (again) again.focus();
         }
       } catch (err) {
         if (err.name !== "AbortError") form.submit();
+      } finally {
+        document.getElementById("results").removeAttribute("aria-busy");
       }
     });
   }
@@ -58,12 +64,18 @@
           body: JSON.stringify({ content: editor.value }),
         });
         if (mine !== sent) return; // a newer draft is on its way
+        if (response.status === 401) {
+          status.innerHTML = 'Your session has ended: <a href="/login?next=/charter">sign in again</a> (copy your text first).';
+          return;
+        }
         if (!response.ok) {
           status.textContent = "The check failed (" + response.status + "); press “Check the charter”.";
           return;
         }
         panel.innerHTML = await response.text();
-        status.textContent = "Checked.";
+        const gaps = panel.querySelectorAll(".finding").length;
+        const lessons = panel.querySelectorAll(".suggestions li").length;
+        status.textContent = `Checked: ${gaps} gap${gaps === 1 ? "" : "s"}, ${lessons} past lesson${lessons === 1 ? "" : "s"}.`;
         panel.dataset.checks = String((Number(panel.dataset.checks) || 0) + 1);
       } catch (err) {
         if (err.name !== "AbortError") status.textContent = "The check failed; press “Check the charter”.";
