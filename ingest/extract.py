@@ -15,6 +15,7 @@ from ingest.vocabulary import (
     PHASE_WORDS,
     TECHNIQUES,
     UNIT_KIND_OF_CATEGORY,
+    first_match,
     heading_category,
     match_table,
     normalise_heading,
@@ -471,7 +472,7 @@ class _Extractor:
         outcome = self.fields.get("outcome")
         if outcome:
             outcome["raw"] = str(outcome["value"])
-            outcome["value"] = match_table(outcome["raw"], OUTCOME_WORDS)
+            outcome["value"] = first_match(outcome["raw"], OUTCOME_WORDS)
             if outcome["value"] == "stopped-at-gate" and not phase:
                 self.set_scalar("phase_reached", "poc", Source("(outcome)", 0, 0, "inferred"))
         if not self.fields.get("outcome") or not self.fields["outcome"].get("value"):

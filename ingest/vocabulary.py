@@ -289,9 +289,25 @@ OUTCOME_WORDS = [
         r"stall|reassign|abandon|dormant|shelved|paused|parked|on hold|orphan|left the company|drift",
     ),
     ("in-production", r"in production|production|live|rolled out|deployed|operational|success"),
-    ("cancelled", r"cancel|terminat|killed|discontinu|stopped|ended|closed"),
-    ("ongoing", r"ongoing|in progress|active|handed over|handover|running|continu"),
+    (
+        "cancelled",
+        r"cancel|terminat|killed|discontinu|stopped|ended|closed(?! with (a )?go\b)|rolled back|switched off",
+    ),
+    (
+        "ongoing",
+        r"ongoing|in progress|active|handed over|handover|running|continu|\bgo decision|rollout starts",
+    ),
 ]
+
+
+def first_match(value: str, table: list[tuple[str, str]]) -> str | None:
+    """The entry whose words come first: "cancelled - rolled back after weeks in production" is
+    cancelled, whatever the order of the table; a tie goes to the earlier entry."""
+    low = value.lower()
+    found = [
+        (m.start(), i, name) for i, (name, rx) in enumerate(table) if (m := re.search(rx, low))
+    ]
+    return min(found)[2] if found else None
 
 
 def match_table(value: str, table: dict[str, str] | list[tuple[str, str]]) -> str | None:

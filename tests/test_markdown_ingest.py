@@ -190,3 +190,18 @@ def test_heading_vocabulary(heading, category):
 def test_normalise_heading_strips_noise():
     assert normalise_heading("2.1 Root causes[3]:") == "root causes"
     assert normalise_heading("Timeline (UTC)") == "timeline"
+
+
+@pytest.mark.parametrize(
+    ("raw", "outcome"),
+    [
+        ("cancelled — rolled back after five weeks in production", "cancelled"),
+        ("pilot closed with go decision; production rollout starts 2025-09-15", "ongoing"),
+        ("stopped at Gate 1", "stopped-at-gate"),
+        ("in production since March", "in-production"),
+    ],
+)
+def test_outcome_goes_by_the_words_that_come_first(raw: str, outcome: str) -> None:
+    from ingest.vocabulary import OUTCOME_WORDS, first_match
+
+    assert first_match(raw, OUTCOME_WORDS) == outcome

@@ -324,6 +324,8 @@ def test_phone_width_has_no_sideways_scroll(local_server: Server, browser: Brows
         ("/patterns", "phone-patterns"),
     ):
         tab.goto(local_server.url + path)
+        if path == "/charter":
+            expect(tab.locator("#assist")).to_have_attribute("data-checks", "1")
         width = tab.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"{path} is {width}px wide at phone width"
         shoot(tab, name)
