@@ -386,3 +386,19 @@ def test_sign_in_with_a_key_and_be_refused_without(
     page.get_by_role("button", name="Sign out").click()
     page.goto(server.url + "/")
     expect(page).to_have_url(re.compile(r"/login"))
+
+
+def test_upload_a_file_and_see_it_parsed(local_server: Server, page: Page, tmp_path: Path) -> None:
+    upload = tmp_path / "cafe-rota-handoff.txt"
+    upload.write_bytes(
+        "Café rota assistant — handoff\n\nProject: Café rota assistant\nPhase reached: poc\n\n"
+        "Lessons learned\n\n- Ask the café managers for real rotas before the demo.\n".encode(
+            "cp1252"
+        )
+    )
+    page.goto(local_server.url + "/submit")
+    page.get_by_label("…or a file").set_input_files(str(upload))
+    page.get_by_role("button", name="Preview").click()
+    expect(page.get_by_role("heading", name="Check before storing")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("cafe-rota-handoff.txt")
+    expect(page.locator("pre.stored-text")).to_contain_text("Café rota assistant")  # decoded
