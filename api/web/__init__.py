@@ -23,6 +23,7 @@ SECURITY_HEADERS = {
 OWN_SCRIPTS_ELSEWHERE = ("/docs", "/redoc", "/docs/oauth2-redirect")  # FastAPI's API pages
 
 
+HEADINGS = {403: "Not allowed", 401: "Sign in again", 503: "Starting up", 413: "Too large"}
 PAGE_POSTS = ("/submit", "/submit/confirm", "/charter", "/charter/assist", "/login", "/logout")
 
 
@@ -90,6 +91,7 @@ def install(app: FastAPI) -> None:
             "message.html",
             getattr(request.state, "who", None),
             status=exc.status,
-            heading="Not allowed" if exc.status == 403 else "That did not work",
+            heading=HEADINGS.get(exc.status, "That did not work"),
             message=exc.message,
+            retry=exc.status == 503,
         )

@@ -14,9 +14,10 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import KB, Caller, FilterQuery
+from api.deps import Caller, FilterQuery
 from api.web.session import (
     CSRF_COOKIE,
+    KB,
     SESSION_COOKIE,
     Browser,
     CsrfChecked,

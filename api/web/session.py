@@ -9,7 +9,8 @@ from urllib.parse import quote
 
 from fastapi import Depends, Request
 
-from api.deps import KB, Caller, is_loopback
+from api.deps import Caller, is_loopback
+from kb import KnowledgeBase
 from kb.keys import role_allows
 
 SESSION_COOKIE = "kb_session"
@@ -30,6 +31,23 @@ class PageRefused(Exception):
     def __init__(self, status: int, message: str) -> None:
         self.status = status
         self.message = message
+
+
+def page_kb(request: Request) -> KnowledgeBase:
+    """The KnowledgeBase, or a page that says the server is still starting (and reloads itself)."""
+    kb: KnowledgeBase | None = getattr(request.app.state, "kb", None)
+    if kb is None or not request.app.state.ready.is_set():
+        failed = request.app.state.load_error
+        raise PageRefused(
+            500 if failed else 503,
+            f"the server could not load: {failed}"
+            if failed
+            else "the server is still loading the model and the index; this page retries by itself",
+        )
+    return kb
+
+
+KB = Annotated[KnowledgeBase, Depends(page_kb)]
 
 
 def _host_is_loopback(request: Request) -> bool:

@@ -269,3 +269,14 @@ def test_readers_do_not_see_the_submit_link(web: Browser) -> None:
     web.get("/login")
     web.post("/login", data={"csrf": web.csrf, "key": key, "next": "/"})
     assert 'href="/submit"' not in web.get("/").text
+
+
+def test_pages_say_the_server_is_starting(tmp_path) -> None:
+    app = create_app(Settings(db=tmp_path / "web.db"))
+    client = TestClient(app, base_url="http://127.0.0.1")  # no lifespan: nothing loaded yet
+    r = client.get("/")
+    assert r.status_code == 503 and "Starting up" in r.text
+    assert '<meta http-equiv="refresh" content="3">' in r.text
+    app.state.load_error = "OSError: disk full"
+    r = client.get("/patterns")
+    assert r.status_code == 500 and "disk full" in r.text
