@@ -40,11 +40,40 @@ class Outline:
     sections: list[Section]
     warnings: list[str] = field(default_factory=list)
 
+    def _opening_line(self) -> str | None:
+        """A short first line standing alone above the first heading is the title, as people write."""
+        first = self.sections[0] if self.sections else None
+        if first is None or first.heading or not first.blocks:
+            return None
+        block = first.blocks[0]
+        line = block.text.strip()
+        after = first.blocks[1].line_start if len(first.blocks) > 1 else None
+        follows = first.blocks[1].text.lstrip()[:1] if len(first.blocks) > 1 else ""
+        if (
+            block.type == "paragraph"
+            and block.line_start == block.line_end
+            and (
+                after is None or after > block.line_end + 1
+            )  # a blank line follows: not hard-wrapped prose
+            and 3 <= len(line) <= 120
+            and len(line.split()) <= 16
+            and not follows.islower()  # the sentence goes on in the next block
+            and ". " not in line
+            and "://" not in line
+            and not line.lower().startswith("www.")
+            and not line.endswith((".", ":", ",", ";"))
+        ):
+            return line
+        return None
+
     @property
     def title(self) -> str | None:
         for section in self.sections:
             if section.level == 1 and section.heading:
                 return section.heading
+        opening = self._opening_line()
+        if opening:
+            return opening
         for section in self.sections:
             if section.heading:
                 return section.heading

@@ -205,3 +205,14 @@ def test_outcome_goes_by_the_words_that_come_first(raw: str, outcome: str) -> No
     from ingest.vocabulary import OUTCOME_WORDS, first_match
 
     assert first_match(raw, OUTCOME_WORDS) == outcome
+
+
+def test_a_short_opening_line_above_the_first_heading_is_the_title() -> None:
+    text = b"Transition notes - Claim status assistant\n\nWritten by Rosa.\n\n## 1. Where it stands\n\nParked.\n"
+    assert ingest.parse_document(text, source="notes.md")[0].title.startswith("Transition notes")
+    wrapped = (
+        b"Here is a summary of the outages we had and what we are doing\n\n to prevent them.\n"
+    )
+    assert ingest.parse_document(wrapped, source="outage.txt")[0].title != (
+        "Here is a summary of the outages we had and what we are doing"
+    )
