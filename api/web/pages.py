@@ -77,7 +77,15 @@ def page(
     )
     new = getattr(request.state, "new_csrf", None)
     if new:
-        response.set_cookie(CSRF_COOKIE, new, httponly=True, secure=True, samesite="lax", path="/")
+        # not a credential: Secure only over https, so local mode works in every browser
+        response.set_cookie(
+            CSRF_COOKIE,
+            new,
+            httponly=True,
+            secure=request.url.scheme == "https",
+            samesite="lax",
+            path="/",
+        )
     response.headers["Cache-Control"] = "no-store"
     return response
 

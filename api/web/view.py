@@ -132,12 +132,14 @@ ACRONYMS = {
     "ocr": "OCR",
     "rag": "RAG",
     "kpi": "KPI",
+    "qa": "QA",
+    "ai": "AI",
 }
 
 
 def label(value: Any) -> str:
     """A stored slug as a reader writes it: `poc` is PoC, `customer-support` is Customer support."""
-    words = str(value or "").replace("_", " ").replace("-", " ").split()
+    words = str(value or "").replace("r-and-d", "R&D").replace("_", " ").replace("-", " ").split()
     words = [ACRONYMS.get(w.lower(), w) for w in words]
     text = " ".join(words)
     return text[:1].upper() + text[1:]
