@@ -6,6 +6,7 @@ import json
 import sqlite3
 import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -260,6 +261,38 @@ class KnowledgeBase:
             metadata=metadata,
         )
         return failed + self.add_many(parsed)
+
+    def submit(
+        self,
+        data: bytes,
+        *,
+        name: str,
+        actor: str,
+        fmt: str | None = None,
+        metadata: dict[str, str] | None = None,
+        via: str = "api",
+    ) -> list[Result]:
+        """One document from a person or a tool: a new version only when the same submitter sends
+        the same file name again; whatever it changes goes into the audit trail."""
+        meta = {**(metadata or {})}
+        meta.setdefault("submitter", actor)
+        key = f"api:{meta['submitter']}:{name}" if name else f"api:unnamed:{uuid.uuid4().hex}"
+        results = self.ingest_bytes(
+            data,
+            source=f"{via}:{name or 'submission'}",
+            source_key=key,
+            fmt=fmt,
+            metadata=meta,
+        )
+        for result in results:
+            if result.status in ("added", "new-version"):
+                self.audit.record(
+                    actor=actor,
+                    action="submit" if result.status == "added" else "new-version",
+                    target=result.document_id,
+                    detail={"source": name, "redacted": result.redacted, "via": via},
+                )
+        return results
 
     def add_many(self, parsed: Parsed) -> list[Result]:
         """Store parsed documents, embedding all new ones in one call (like lengths batch well)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -179,25 +178,16 @@ async def submit(request: Request, response: Response, kb: KB, who: Contributor)
     Query parameters `department`, `project`, `submitter` and `filename` add metadata to text bodies.
     """
     data, name, fmt, meta = await _read_submission(request, kb.settings.max_body_bytes)
-    meta.setdefault("submitter", who.name)
-    # a new version only when the same submitter sends the same file name again
-    key = f"api:{meta['submitter']}:{name}" if name else f"api:unnamed:{uuid.uuid4().hex}"
-
     results = await run_in_threadpool(
-        kb.ingest_bytes,
-        data,
-        source=f"api:{name or 'submission'}",
-        source_key=key,
-        fmt=fmt or "markdown",
-        metadata=meta,
+        kb.submit, data, name=name, actor=who.name, fmt=fmt or "markdown", metadata=meta
     )
     result = results[0]
     if result.status == "failed":
         raise Problem(400, f"{name}: {result.reason}")
-    return await run_in_threadpool(_acknowledge, kb, who, result, name, response)
+    return await run_in_threadpool(_acknowledge, kb, result, response)
 
 
-def _acknowledge(kb: Any, who: Any, result: Any, name: str, response: Response) -> dict[str, Any]:
+def _acknowledge(kb: Any, result: Any, response: Response) -> dict[str, Any]:
     doc = _record(kb, result.document_id or "")
 
     body = {
@@ -212,13 +202,6 @@ def _acknowledge(kb: Any, who: Any, result: Any, name: str, response: Response) 
         return body
     body["supersedes"] = result.supersedes
     body["near_duplicates"] = kb.near_duplicates(result.document_id or "")
-
-    kb.audit.record(
-        actor=who.name,
-        action="submit" if result.status == "added" else "new-version",
-        target=result.document_id,
-        detail={"source": name, "redacted": result.redacted},
-    )
     return body
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import binascii
 import time
-import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
@@ -274,15 +273,8 @@ async def submit_confirm(
     if len(data) > kb.settings.max_body_bytes:
         raise PageRefused(413, "the document is over the size limit")
     meta = {k: v for k, v in (("department", department), ("project", project)) if v.strip()}
-    meta["submitter"] = who.name
-    key = f"api:{who.name}:{filename}" if filename else f"api:unnamed:{uuid.uuid4().hex}"
     results = await run_in_threadpool(
-        kb.ingest_bytes,
-        data,
-        source=f"web:{filename or 'pasted'}",
-        source_key=key,
-        fmt=fmt or None,
-        metadata=meta,
+        kb.submit, data, name=filename, actor=who.name, fmt=fmt or None, metadata=meta, via="web"
     )
     result = results[0]
     if result.status == "failed" or len(results) != 1:
@@ -295,13 +287,6 @@ async def submit_confirm(
             form={"filename": filename, "department": department, "project": project},
             error=f"{filename or 'The document'} was not stored: "
             + (result.reason or "it holds several records; use `kb import-table`"),
-        )
-    if result.status != "unchanged":
-        kb.audit.record(
-            actor=who.name,
-            action="submit" if result.status == "added" else "new-version",
-            target=result.document_id,
-            detail={"source": filename or "pasted", "redacted": result.redacted, "via": "web"},
         )
     return RedirectResponse(f"/doc/{result.document_id}?stored={result.status}", status_code=303)
 
