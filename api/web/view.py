@@ -226,6 +226,5 @@ def make_templates() -> Jinja2Templates:
         UNIT_LABELS=UNIT_LABELS,
         FACET_LABELS=FACET_LABELS,
         locate=locate,
-        pattern_names=names,
     )
     return templates
