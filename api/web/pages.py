@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import time
+from pathlib import PurePath
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
@@ -28,18 +29,13 @@ from api.web.session import (
     plain_http_elsewhere,
     safe_next,
 )
+from ingest import BULK_FORMATS, FORMATS, SUFFIXES
 from kb.filters import FILTERS, FilterError
 from kb.search import SearchError
 
 # the whole body is bounded by the middleware in api/web/__init__.py; a pasted document is one part
 router = APIRouter(include_in_schema=False, form_limits={"max_part_size": 64 * 1024 * 1024})
-FORMATS = {
-    ".md": "markdown",
-    ".markdown": "markdown",
-    ".txt": "text",
-    ".html": "html",
-    ".htm": "html",
-}
+DOCUMENT_FORMATS = tuple(f for f in FORMATS if f not in BULK_FORMATS)  # one document per submission
 SEARCH_LIMIT = 20
 LIST_LIMIT = 50
 
@@ -180,13 +176,15 @@ def submit_page(request: Request, who: PageContributor, templates: Templates) ->
 
 
 def _format_for(name: str) -> str | None:
-    suffix = ("." + name.rsplit(".", 1)[1].lower()) if "." in name else ""
-    if suffix and suffix not in FORMATS:
+    """The format a file name says; none for a bare name (the text is sniffed)."""
+    suffix = PurePath(name).suffix.lower()
+    fmt = SUFFIXES.get(suffix)
+    if suffix and fmt not in DOCUMENT_FORMATS:
         raise ValueError(
             f"{name}: only Markdown, plain text and HTML documents can be submitted here; "
             "bulk JSON/JSONL/CSV exports go through `kb import-table`"
         )
-    return FORMATS.get(suffix)
+    return fmt
 
 
 @router.post("/submit", response_class=HTMLResponse, dependencies=[CsrfChecked])
@@ -262,7 +260,7 @@ async def submit_confirm(
     project: Annotated[str, Form(max_length=300)] = "",
 ) -> Response:
     """Store what the preview showed; the same bytes are parsed again, so nothing can differ."""
-    if fmt not in ("", *FORMATS.values()):
+    if fmt not in ("", *DOCUMENT_FORMATS):
         raise PageRefused(400, f"unknown format {fmt!r}; submit the document again")
     try:
         data = base64.b64decode(payload, validate=True)
