@@ -35,6 +35,7 @@ SUFFIXES = {
 }
 FORMATS = ("markdown", "text", "html", "json", "jsonl", "csv")
 BULK_FORMATS = ("json", "jsonl", "csv")
+DOCUMENT_FORMATS = ("markdown", "text", "html")  # one document per file
 
 __all__ = ["FORMATS", "IngestError", "detect_format", "parse_document", "parse_mapping", "SUFFIXES"]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import PurePath
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -11,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import KB, Admin, Contributor, FilterQuery, Reader
 from api.models import Submission
 from api.problems import PROBLEM_SCHEMA, Problem
+from ingest import DOCUMENT_FORMATS, SUFFIXES
 from kb.filters import FilterError
 from kb.search import SearchError
 
@@ -23,14 +25,6 @@ _TEXT_TYPES = {
     "text/x-markdown": "markdown",
     "text/plain": "text",
     "text/html": "html",
-}
-_SUFFIX_FORMATS = {
-    ".md": "markdown",
-    ".markdown": "markdown",
-    ".txt": "text",
-    ".html": "html",
-    ".htm": "html",
-    "": None,
 }
 
 
@@ -49,14 +43,15 @@ def _refuse_over(limit: int, size: int) -> None:
 
 def _format_of(name: str | None) -> str | None:
     """The document format a file name implies; bulk exports are refused (they go through the CLI)."""
-    suffix = ("." + name.rsplit(".", 1)[1].lower()) if name and "." in name else ""
-    if suffix not in _SUFFIX_FORMATS:
+    suffix = PurePath(name or "").suffix.lower()
+    fmt = SUFFIXES.get(suffix)
+    if suffix and fmt not in DOCUMENT_FORMATS:
         raise Problem(
             415,
             f"{name}: only Markdown, plain text and HTML documents can be submitted here; "
             "bulk JSON/JSONL/CSV exports go through `kb import-table`",
         )
-    return _SUFFIX_FORMATS[suffix]
+    return fmt
 
 
 async def _read_submission(

@@ -29,13 +29,12 @@ from api.web.session import (
     plain_http_elsewhere,
     safe_next,
 )
-from ingest import BULK_FORMATS, FORMATS, SUFFIXES
+from ingest import DOCUMENT_FORMATS, SUFFIXES
 from kb.filters import FILTERS, FilterError
 from kb.search import SearchError
 
 # the whole body is bounded by the middleware in api/web/__init__.py; a pasted document is one part
 router = APIRouter(include_in_schema=False, form_limits={"max_part_size": 64 * 1024 * 1024})
-DOCUMENT_FORMATS = tuple(f for f in FORMATS if f not in BULK_FORMATS)  # one document per submission
 SEARCH_LIMIT = 20
 LIST_LIMIT = 50
 
