@@ -416,10 +416,11 @@ class KnowledgeBase:
         filters: dict[str, list[str]] | None = None,
         include_superseded: bool = False,
         limit: int | None = None,
+        offset: int = 0,
     ) -> list[dict[str, Any]]:
         checked = flt.validate(filters or {}, self.store)
         return self.store.list_documents(
-            filters=checked, include_superseded=include_superseded, limit=limit
+            filters=checked, include_superseded=include_superseded, limit=limit, offset=offset
         )
 
     def get_document(self, document_id: str) -> dict[str, Any] | None:

@@ -7,8 +7,9 @@ import binascii
 import time
 from pathlib import PurePath
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
@@ -95,6 +96,7 @@ def search_page(
     templates: Templates,
     filters: FilterQuery,
     q: str = "",
+    page_number: Annotated[int, Query(alias="page", ge=1, le=1000)] = 1,
 ) -> HTMLResponse:
     """Search past failures with filters; with no query, the documents the filters select."""
     q = q.strip()[:2000]
@@ -102,16 +104,20 @@ def search_page(
     results: dict[str, Any] | None = None
     documents: list[dict[str, Any]] | None = None
     counts: dict[str, dict[str, int]] = {}
+    per_page = SEARCH_LIMIT if q else LIST_LIMIT
+    first = (page_number - 1) * per_page
     try:
         counts = kb.facet_counts(filters)
-        if q:
-            results = kb.search(q, filters=filters, limit=SEARCH_LIMIT, group=True)
+        if q:  # a page of grouped hits is the tail of the first page_number pages
+            results = kb.search(q, filters=filters, limit=first + per_page, group=True)
+            results["hits"] = results["hits"][first:]
         else:
-            documents = kb.list_documents(filters=filters, limit=LIST_LIMIT)
+            documents = kb.list_documents(filters=filters, limit=per_page, offset=first)
     except (FilterError, SearchError) as exc:
         error = str(exc)
         filters = {}
         counts = kb.facet_counts({})
+    matching = sum(counts.get("kind", {}).values())  # every current document has one kind
     for facet, values in filters.items():  # a chosen value stays visible with its zero
         for value in values:
             counts.setdefault(facet, {}).setdefault(value, 0)
@@ -128,8 +134,19 @@ def search_page(
         results=results,
         documents=documents,
         error=error,
-        total=kb.store.count("documents"),
+        total=sum(kb.facet_counts({})["kind"].values()) if filters else matching,
+        matching=matching,
+        first=first,
+        per_page=per_page,
+        page_number=page_number,
+        page_link=lambda n: _page_link(request, n),
     )
+
+
+def _page_link(request: Request, number: int) -> str:
+    """This search or listing, at another page: the query and filters kept."""
+    items = [(k, v) for k, v in request.query_params.multi_items() if k != "page"]
+    return "/?" + urlencode(items + ([("page", str(number))] if number > 1 else []))
 
 
 # --- document -------------------------------------------------------------------------------

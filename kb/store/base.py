@@ -33,7 +33,12 @@ class Store(Protocol):
     def tags_of(self, document_id: str) -> list[dict[str, Any]]: ...
 
     def list_documents(
-        self, *, filters: dict[str, list[str]], include_superseded: bool, limit: int | None
+        self,
+        *,
+        filters: dict[str, list[str]],
+        include_superseded: bool,
+        limit: int | None,
+        offset: int = 0,
     ) -> list[dict[str, Any]]: ...
 
     def facet_counts(self, *, include_superseded: bool = False) -> dict[str, dict[str, int]]: ...

@@ -267,6 +267,7 @@ class SqliteStore:
         filters: dict[str, list[str]],
         include_superseded: bool = False,
         limit: int | None = None,
+        offset: int = 0,
     ) -> list[dict[str, Any]]:
         where, params = self._where(filters, include_superseded)
         sql = (
@@ -278,7 +279,7 @@ class SqliteStore:
             f"AS techniques FROM documents d{where} ORDER BY d.title"
         )
         if limit:
-            sql += f" LIMIT {int(limit)}"
+            sql += f" LIMIT {int(limit)} OFFSET {max(0, int(offset))}"
         rows = list(self.db.query(sql, params))
         for row in rows:
             row["patterns"] = sorted(row["patterns"].split(",")) if row["patterns"] else []

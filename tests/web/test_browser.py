@@ -163,7 +163,7 @@ def shoot(tab: Page, name: str) -> None:
 
 def test_search_filter_and_open_a_document(local_server: Server, page: Page) -> None:
     page.goto(local_server.url + "/")
-    expect(page.get_by_role("heading", name=re.compile(r"\d+ documents"))).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile(r"Documents 1–50 of \d+"))).to_be_visible()
     page.get_by_label("Search 57 postmortems and handoff documents").fill(
         "accuracy dropped on real production scans"
     )

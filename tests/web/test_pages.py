@@ -280,3 +280,19 @@ def test_pages_say_the_server_is_starting(tmp_path) -> None:
     app.state.load_error = "OSError: disk full"
     r = client.get("/patterns")
     assert r.status_code == 500 and "disk full" in r.text
+
+
+def test_browse_and_search_have_pages(web: Browser, corpus_dir) -> None:
+    kb = web.client.app.state.kb
+    kb.ingest_paths([str(corpus_dir / "postmortems"), str(corpus_dir / "handoffs")])
+    first = web.get("/")
+    assert "Documents 1–50 of 57" in first.text and 'href="/?page=2"' in first.text
+    second = web.get("/?page=2")
+    assert (
+        "Documents 51–57 of 57" in second.text
+        and second.text.count('<li>\n            <a href="/doc/') == 7
+    )
+    titles = set(re.findall(r'<a href="/doc/([0-9a-f]+)">', first.text))
+    assert not titles & set(re.findall(r'<a href="/doc/([0-9a-f]+)">', second.text))
+    more = web.get("/?q=vendor+demo+data&kind=postmortem&page=2")
+    assert "Results 21–" in more.text and "kind=postmortem" in more.text
