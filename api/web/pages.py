@@ -329,7 +329,8 @@ def template_file(name: str) -> PlainTextResponse:
 
 @router.get("/charter", response_class=HTMLResponse)
 def charter_page(request: Request, who: PageReader, templates: Templates) -> HTMLResponse:
-    return page(templates, request, "charter.html", who, text=_template_text(), review=None)
+    text = _template_text()
+    return page(templates, request, "charter.html", who, text=text, template_text=text, review=None)
 
 
 @router.post("/charter", response_class=HTMLResponse, dependencies=[CsrfChecked])
@@ -342,7 +343,15 @@ async def charter_submit(
 ) -> HTMLResponse:
     """Without JavaScript: the form posts the draft and the page comes back with the review."""
     review = await _review(kb, content)
-    return page(templates, request, "charter.html", who, text=content, review=review)
+    return page(
+        templates,
+        request,
+        "charter.html",
+        who,
+        text=content,
+        template_text=_template_text(),
+        review=review,
+    )
 
 
 class Draft(BaseModel):

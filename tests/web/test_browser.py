@@ -402,3 +402,23 @@ def test_upload_a_file_and_see_it_parsed(local_server: Server, page: Page, tmp_p
     expect(page.get_by_role("heading", name="Check before storing")).to_be_visible()
     expect(page.locator("main")).to_contain_text("cafe-rota-handoff.txt")
     expect(page.locator("pre.stored-text")).to_contain_text("Café rota assistant")  # decoded
+
+
+def test_charter_draft_survives_a_reload_and_downloads(local_server: Server, page: Page) -> None:
+    page.goto(local_server.url + "/charter")
+    editor = page.get_by_label("Your charter (Markdown)")
+    expect(page.locator("#assist")).to_have_attribute("data-checks", "1")
+    editor.fill(
+        "# Parts forecast PoC charter\n\n## Business problem\nStockouts cost us 2% of sales.\n"
+    )
+    page.reload()
+    expect(page.locator("#draft-restored")).to_be_visible()
+    expect(editor).to_have_value(re.compile(r"^# Parts forecast PoC charter"))
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download as Markdown").click()
+    assert download.value.suggested_filename == "parts-forecast-poc-charter.md"
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Start from the template").click()
+    expect(editor).to_have_value(re.compile(r"## Exit criteria"))
+    page.reload()
+    expect(page.locator("#draft-restored")).to_have_count(0)

@@ -81,7 +81,34 @@
         if (err.name !== "AbortError") status.textContent = "The check failed; press “Check the charter”.";
       }
     };
+    // the draft survives a reload or a closed tab: it is kept in this browser only
+    const KEY = "kb-charter-draft";
+    const template = document.getElementById("charter-template").content.textContent;
+    const saved = localStorage.getItem(KEY);
+    if (saved && saved !== editor.value && editor.value === template) {
+      editor.value = saved;
+      const note = document.createElement("p");
+      note.className = "notice";
+      note.id = "draft-restored";
+      note.textContent = "Your draft from this browser was restored.";
+      editor.insertAdjacentElement("beforebegin", note);
+    }
+    document.getElementById("charter-reset").addEventListener("click", () => {
+      if (editor.value !== template && !confirm("Replace your draft with the empty template?")) return;
+      editor.value = template;
+      localStorage.removeItem(KEY);
+      check();
+    });
+    document.getElementById("charter-download").addEventListener("click", () => {
+      const title = (editor.value.match(/^#\s+(.+)$/m) || [, "charter"])[1];
+      const link = document.createElement("a");
+      link.href = URL.createObjectURL(new Blob([editor.value], { type: "text/markdown" }));
+      link.download = title.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") + ".md";
+      link.click();
+      URL.revokeObjectURL(link.href);
+    });
     editor.addEventListener("input", () => {
+      localStorage.setItem(KEY, editor.value);
       clearTimeout(timer);
       status.textContent = "Waiting for you to pause…";
       timer = setTimeout(check, 600);
