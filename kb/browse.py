@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from kb.filters import FILTERS, validate
-from kb.search import RELATED_KINDS, Candidate, Searcher, _filter_sql
+from kb.search import Searcher, _filter_sql, nearest_units
 
 if TYPE_CHECKING:
     from kb.core import KnowledgeBase
@@ -68,32 +66,13 @@ def document_related(
     kb: KnowledgeBase, document_id: str, *, limit: int = 8
 ) -> list[dict[str, Any]]:
     """Lessons, root causes and constraints from other projects nearest this whole document."""
-    keeper = kb.keeper
-    found = kb.store.vector_of("document", document_id, keeper.model)
+    found = kb.store.vector_of("document", document_id, kb.keeper.model)
     if found is None:
         return []
-    searcher = Searcher(kb)
-    marks = ", ".join("?" for _ in RELATED_KINDS)
-    rows = searcher.conn.execute(
-        "SELECT v.vid FROM vectors v JOIN units u ON u.id = v.ref_id "
-        "JOIN documents d ON d.id = v.document_id WHERE v.kind = 'unit' AND v.model = ? "
-        f"AND d.superseded_by IS NULL AND d.id != ? AND u.kind IN ({marks})",
-        [keeper.model, document_id, *RELATED_KINDS],
-    ).fetchall()
-    if not rows:
-        return []
-    allowed = np.array([r[0] for r in rows], dtype=np.int64)
-    ids, sims = keeper.index.search(found[1], limit * 3, allowed)
-    targets = kb.store.vector_targets([int(i) for i in ids])
     hits: list[dict[str, Any]] = []
     per_doc: dict[str, int] = defaultdict(int)
-    for rank, (vid, sim) in enumerate(zip(ids.tolist(), sims.tolist(), strict=True), 1):
-        if vid not in targets:
-            continue
-        hit = searcher._describe(
-            Candidate(f"u:{targets[vid][1]}", dense_rank=rank, dense_similarity=sim, score=sim), []
-        )
-        if hit is None or per_doc[hit["document_id"]] >= 2:  # spread over several projects
+    for _, hit in nearest_units(Searcher(kb), found[1], exclude_document=document_id, n=limit * 3):
+        if per_doc[hit["document_id"]] >= 2:  # spread over several projects
             continue
         per_doc[hit["document_id"]] += 1
         hits.append(hit)

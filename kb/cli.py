@@ -12,6 +12,8 @@ import click
 from kb.config import Settings
 from kb.core import KnowledgeBase, Report
 from kb.filters import FilterError
+from kb.templates import NAMES as TEMPLATE_NAMES
+from kb.templates import template_text
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 MODE_CHOICE = click.Choice(["hybrid", "rrf", "dense", "bm25"])
@@ -641,7 +643,7 @@ def charter_check(obj: Context, path: Any, limit: int, as_json: bool) -> None:
 
 
 @cli.command()
-@click.argument("name", type=click.Choice(["charter", "postmortem", "handoff"]))
+@click.argument("name", type=click.Choice(TEMPLATE_NAMES))
 def template(name: str) -> None:
     """Print a template whose headings the ingesters (and the charter reader) understand.
 
@@ -649,11 +651,7 @@ def template(name: str) -> None:
     Example:
       kb template postmortem > ocr-pilot-postmortem.md
     """
-    from importlib import resources
-
-    click.echo(
-        resources.files("kb").joinpath(f"data/templates/{name}.md").read_text("utf-8"), nl=False
-    )
+    click.echo(template_text(name), nl=False)
 
 
 @cli.command()

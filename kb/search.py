@@ -431,6 +431,35 @@ def snippet(text: str, matched: list[str], width: int = 240) -> str:
 RELATED_KINDS = ("lesson", "root_cause", "constraint", "recommendation", "risk", "decision")
 
 
+def nearest_units(
+    searcher: Searcher, vector: np.ndarray, *, exclude_document: str, n: int
+) -> list[tuple[int, dict[str, Any]]]:
+    """(rank, hit) for the lessons, root causes, constraints... of other current documents nearest
+    the vector, nearest first."""
+    kb = searcher.kb
+    marks = ", ".join("?" for _ in RELATED_KINDS)
+    rows = searcher.conn.execute(
+        "SELECT v.vid FROM vectors v JOIN units u ON u.id = v.ref_id JOIN documents d ON d.id = v.document_id "
+        f"WHERE v.kind = 'unit' AND v.model = ? AND d.superseded_by IS NULL AND d.id != ? AND u.kind IN ({marks})",
+        [kb.keeper.model, exclude_document, *RELATED_KINDS],
+    ).fetchall()
+    if not rows:
+        return []
+    allowed = np.array([r[0] for r in rows], dtype=np.int64)
+    ids, sims = kb.keeper.index.search(vector, n, allowed)
+    targets = kb.store.vector_targets([int(i) for i in ids])
+    out = []
+    for rank, (vid, sim) in enumerate(zip(ids.tolist(), sims.tolist(), strict=True), 1):
+        if vid not in targets:  # gone from the database since the index was read
+            continue
+        hit = searcher._describe(
+            Candidate(f"u:{targets[vid][1]}", dense_rank=rank, dense_similarity=sim, score=sim), []
+        )
+        if hit is not None:
+            out.append((rank, hit))
+    return out
+
+
 def related(kb: KnowledgeBase, unit_id: str, *, limit: int = 10) -> dict[str, Any]:
     """Units like this one from other projects: nearest neighbours, the unit's own document excluded."""
     searcher = Searcher(kb)
@@ -441,19 +470,9 @@ def related(kb: KnowledgeBase, unit_id: str, *, limit: int = 10) -> dict[str, An
         raise SearchError(
             f"no unit with id {unit_id!r} (unit ids look like 4bd81dcb06ef-012; see `kb show`)"
         )
-    keeper = kb.keeper
-    found = kb.store.vector_of("unit", unit_id, keeper.model)
+    found = kb.store.vector_of("unit", unit_id, kb.keeper.model)
     if found is None:
-        raise SearchError(f"unit {unit_id} has no vector for {keeper.model}; run `kb reindex`")
-    marks = ", ".join("?" for _ in RELATED_KINDS)
-    rows = searcher.conn.execute(
-        "SELECT v.vid FROM vectors v JOIN units u ON u.id = v.ref_id JOIN documents d ON d.id = v.document_id "
-        f"WHERE v.kind = 'unit' AND v.model = ? AND d.superseded_by IS NULL AND d.id != ? AND u.kind IN ({marks})",
-        [keeper.model, unit[1], *RELATED_KINDS],
-    ).fetchall()
-    allowed = np.array([r[0] for r in rows], dtype=np.int64)
-    ids, sims = keeper.index.search(found[1], limit, allowed)
-    targets = kb.store.vector_targets([int(i) for i in ids])
+        raise SearchError(f"unit {unit_id} has no vector for {kb.keeper.model}; run `kb reindex`")
     own = {
         r[0]
         for r in searcher.conn.execute(
@@ -461,19 +480,11 @@ def related(kb: KnowledgeBase, unit_id: str, *, limit: int = 10) -> dict[str, An
         )
     }
     hits = []
-    for rank, (vid, sim) in enumerate(zip(ids.tolist(), sims.tolist(), strict=True), 1):
-        if vid not in targets:  # gone from the database since the index was read
-            continue
-        _, ref = targets[vid]
-        hit = searcher._describe(
-            Candidate(f"u:{ref}", dense_rank=rank, dense_similarity=sim, score=sim), []
-        )
-        if hit is None:
-            continue
+    for rank, hit in nearest_units(searcher, found[1], exclude_document=unit[1], n=limit):
         theirs = {
             r[0]
             for r in searcher.conn.execute(
-                "SELECT pattern FROM pattern_tags WHERE unit_id = ?", [ref]
+                "SELECT pattern FROM pattern_tags WHERE unit_id = ?", [hit["unit_id"]]
             )
         }
         hit["rank"] = rank

@@ -33,6 +33,7 @@ from api.web.session import (
 from ingest import DOCUMENT_FORMATS, SUFFIXES
 from kb.filters import FILTERS, FilterError
 from kb.search import SearchError
+from kb.templates import template_text
 
 # the whole body is bounded by the middleware in api/web/__init__.py; a pasted document is one part
 router = APIRouter(include_in_schema=False, form_limits={"max_part_size": 64 * 1024 * 1024})
@@ -308,28 +309,19 @@ async def submit_confirm(
 # --- charter assistant ----------------------------------------------------------------------
 
 
-def _template_text() -> str:
-    from importlib import resources
-
-    return (resources.files("kb") / "data" / "templates" / "charter.md").read_text("utf-8")
-
-
 @router.get("/template/{name}", response_class=PlainTextResponse)
 def template_file(name: str) -> PlainTextResponse:
     """The shipped Markdown templates, to download and fill in."""
-    from importlib import resources
-
-    if name not in ("charter", "postmortem", "handoff"):
-        raise PageRefused(
-            404, f"no template named {name!r}; there are charter, postmortem, handoff"
-        )
-    text = (resources.files("kb") / "data" / "templates" / f"{name}.md").read_text("utf-8")
+    try:
+        text = template_text(name)
+    except ValueError as exc:
+        raise PageRefused(404, str(exc)) from None
     return PlainTextResponse(text, media_type="text/markdown; charset=utf-8")
 
 
 @router.get("/charter", response_class=HTMLResponse)
 def charter_page(request: Request, who: PageReader, templates: Templates) -> HTMLResponse:
-    text = _template_text()
+    text = template_text("charter")
     return page(templates, request, "charter.html", who, text=text, template_text=text, review=None)
 
 
@@ -349,7 +341,7 @@ async def charter_submit(
         "charter.html",
         who,
         text=content,
-        template_text=_template_text(),
+        template_text=template_text("charter"),
         review=review,
     )
 
