@@ -22,7 +22,7 @@ def _load(app: FastAPI, settings: Settings) -> None:
     try:
         kb = KnowledgeBase.open(settings)
         kb.embedder.embed(["warm up the model"])
-        kb.keeper  # noqa: B018 - opens (and if needed repairs) the vector index
+        kb.vectors  # noqa: B018 - opens (and if needed repairs) the vector index
         kb.tagger.tag_texts(["warm up the tagger"], None)  # the first submission is not slow
         app.state.kb = kb
         if app.state.local_mode and not kb.keys.any():

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from kb.search import Mode
+
 FilterValues = list[str] | None
 
 
@@ -54,7 +56,7 @@ class SearchRequest(BaseModel):
     )
     until: str | None = Field(default=None, max_length=10)
     limit: int = Field(default=10, ge=1, le=1000)
-    mode: Literal["hybrid", "rrf", "dense", "bm25"] = "hybrid"
+    mode: Mode = "hybrid"
     group: bool = False
 
     model_config = {

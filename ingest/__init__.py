@@ -12,10 +12,10 @@ from ingest.errors import IngestError
 from ingest.extract import extract
 from ingest.html import parse_html
 from ingest.markdown import parse_markdown
+from ingest.records import ParsedDocument
 from ingest.structure import Outline
 from ingest.tabular import parse_mapping, records
 from ingest.text import parse_text
-from kb.records import ParsedDocument
 
 SUFFIXES = {
     ".md": "markdown",

@@ -7,6 +7,7 @@ from pathlib import PurePath
 from typing import Any
 
 from ingest import fields as f
+from ingest.records import ParsedDocument, Source, Unit
 from ingest.structure import Block, Outline, Section
 from ingest.vocabulary import (
     DEPARTMENTS,
@@ -21,7 +22,6 @@ from ingest.vocabulary import (
     normalise_heading,
     slug,
 )
-from kb.records import ParsedDocument, Source, Unit
 
 _KEY_LINE = re.compile(
     r"^\s*[*_]*([A-Za-z][A-Za-z /&()_-]{0,30}?)[*_]*\s*[:：]\s*[*_]*\s*(.+?)\s*$"

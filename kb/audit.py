@@ -6,43 +6,29 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from kb.backends.base import AuditStore
+
 
 class AuditLog:
-    def __init__(self, conn: Any) -> None:
-        self.conn = conn
+    """Entries go through the backend on the caller's connection, so inside a write's
+    transaction they commit or roll back with it."""
+
+    def __init__(self, rows: AuditStore) -> None:
+        self.rows = rows
 
     def record(
         self, *, actor: str, action: str, target: str | None = None, detail: Any = None
     ) -> None:
-        self.conn.execute(
-            "INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)",
-            [
-                datetime.now(UTC).isoformat(timespec="seconds"),
-                actor,
-                action,
-                target,
-                json.dumps(detail) if detail is not None else None,
-            ],
+        self.rows.insert(
+            at=datetime.now(UTC).isoformat(timespec="seconds"),
+            actor=actor,
+            action=action,
+            target=target,
+            detail=json.dumps(detail) if detail is not None else None,
         )
 
     def entries(self, *, limit: int = 100, actor: str | None = None) -> list[dict[str, Any]]:
-        sql = "SELECT id, at, actor, action, target, detail FROM audit"
-        params: list[Any] = []
-        if actor:
-            sql += " WHERE actor = ?"
-            params.append(actor)
-        sql += " ORDER BY id DESC LIMIT ?"
-        params.append(limit)
-        out = []
-        for row in self.conn.execute(sql, params).fetchall():
-            out.append(
-                {
-                    "id": row[0],
-                    "at": row[1],
-                    "actor": row[2],
-                    "action": row[3],
-                    "target": row[4],
-                    "detail": json.loads(row[5]) if row[5] else None,
-                }
-            )
+        out = self.rows.entries(limit=limit, actor=actor)
+        for entry in out:
+            entry["detail"] = json.loads(entry["detail"]) if entry["detail"] else None
         return out

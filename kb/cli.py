@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from kb.backends import BackendError, check_store
 from kb.config import Settings
 from kb.core import KnowledgeBase, Report
 from kb.filters import FilterError
@@ -16,7 +17,7 @@ from kb.templates import NAMES as TEMPLATE_NAMES
 from kb.templates import template_text
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
-MODE_CHOICE = click.Choice(["hybrid", "rrf", "dense", "bm25"])
+MODE_CHOICE = click.Choice(["hybrid", "rrf", "dense", "bm25"])  # kb.search.MODES, kept light
 
 
 def filter_options(fn: Any) -> Any:
@@ -39,7 +40,7 @@ def filter_options(fn: Any) -> Any:
 
 
 class Context:
-    def __init__(self, db: Path | None) -> None:
+    def __init__(self, db: str | None) -> None:
         self.settings = Settings(db=db) if db else Settings()
         self._kb: KnowledgeBase | None = None
 
@@ -52,7 +53,10 @@ class Context:
                     f"from {self.settings.corpus} ...",
                     err=True,
                 )
-            self._kb = KnowledgeBase.open(self.settings)
+            try:
+                self._kb = KnowledgeBase.open(self.settings)
+            except BackendError as exc:
+                raise click.ClickException(str(exc)) from None
         return self._kb
 
 
@@ -66,14 +70,15 @@ def emit(data: Any) -> None:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--db",
-    type=click.Path(dir_okay=False, path_type=Path),
     envvar="KB_DB",
-    help="SQLite store to use (env KB_DB). Default: a store in your user data folder, "
-    "built from the shipped corpus on first use. A store named here starts empty.",
+    metavar="PATH|URL",
+    help="The store (env KB_DB): a SQLite file path, or a postgresql://user@host/db URL. "
+    "Default: a SQLite store in your user data folder, built from the shipped corpus on "
+    "first use. A store named here starts empty.",
 )
 @click.version_option(package_name="poc-lessons-kb")
 @click.pass_context
-def cli(ctx: click.Context, db: Path | None) -> None:
+def cli(ctx: click.Context, db: str | None) -> None:
     """PoC Lessons KB: find the lessons of past AI proofs-of-concept before you repeat them.
 
     \b
@@ -110,21 +115,6 @@ def _print_report(report: Report, as_json: bool) -> None:
         sys.exit(1)
 
 
-def _audit_report(obj: Context, action: str, report: Report) -> None:
-    changed = [r for r in report.results if r.status in ("added", "new-version")]
-    if changed:
-        obj.kb.audit.record(
-            actor="cli",
-            action=action,
-            target=None,
-            detail={
-                "documents": len(changed),
-                "ids": [r.document_id for r in changed][:50],
-                "redacted": report.redacted,
-            },
-        )
-
-
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option(
@@ -156,7 +146,6 @@ def ingest(obj: Context, paths: tuple[str, ...], fmt: str | None, as_json: bool)
         report = kb.ingest_paths(
             list(paths), fmt=fmt, on_start=start, on_progress=lambda _: bar.update(1)
         )
-    _audit_report(obj, "ingest", report)
     _print_report(report, as_json)
 
 
@@ -186,8 +175,7 @@ def import_table(obj: Context, path: str, maps: tuple[str, ...], as_json: bool) 
         mapping = parse_mapping(list(maps))
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--map") from None
-    report = obj.kb.ingest_paths([path], mapping=mapping)
-    _audit_report(obj, "import-table", report)
+    report = obj.kb.ingest_paths([path], mapping=mapping, action="import-table")
     _print_report(report, as_json)
 
 
@@ -322,7 +310,6 @@ def export(obj: Context, output: Any) -> None:
 def import_(obj: Context, path: Any, as_json: bool) -> None:
     """Import a file written by `kb export`; documents already present are skipped."""
     report = obj.kb.import_export(path, source=path.name)
-    _audit_report(obj, "import", report)
     _print_report(report, as_json)
 
 
@@ -336,7 +323,6 @@ def delete(obj: Context, document_id: str, yes: bool) -> None:
         click.confirm(f"Delete document {document_id}?", abort=True)
     if not obj.kb.delete_document(document_id):
         raise click.ClickException(f"no document with id {document_id!r}")
-    obj.kb.audit.record(actor="cli", action="delete", target=document_id)
 
     click.echo(f"deleted {document_id}")
 
@@ -684,6 +670,7 @@ def serve(obj: Context, host: str | None, port: int | None, workers: int) -> Non
     settings = obj.settings.model_copy(
         update={k: v for k, v in (("host", host), ("port", port)) if v}
     )
+    check_store(settings.store)
     if workers == 1:
         from api import create_app
 
@@ -724,13 +711,7 @@ def keys_create(obj: Context, role: str, name: str | None, as_json: bool) -> Non
     Example:
       kb keys create --role contributor --name wiki-export-job
     """
-    key, token = obj.kb.keys.create(role=role, name=name or f"{role}-key")
-    obj.kb.audit.record(
-        actor="cli",
-        action="key-create",
-        target=str(key.id),
-        detail={"name": key.name, "role": role},
-    )
+    key, token = obj.kb.create_key(role=role, name=name or f"{role}-key")
     if as_json:
         emit({"id": key.id, "name": key.name, "role": key.role, "key": token})
         return
@@ -757,9 +738,8 @@ def keys_list(obj: Context, as_json: bool) -> None:
 @pass_ctx
 def keys_revoke(obj: Context, key_id: int) -> None:
     """Revoke a key by its id (see `kb keys list`)."""
-    if not obj.kb.keys.revoke(key_id):
+    if not obj.kb.revoke_key(key_id):
         raise click.ClickException(f"no active key with id {key_id}")
-    obj.kb.audit.record(actor="cli", action="key-revoke", target=str(key_id))
     click.echo(f"key {key_id} revoked")
 
 

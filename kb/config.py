@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from platformdirs import user_data_dir
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 APP_NAME = "poc-lessons-kb"
@@ -25,7 +25,11 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="KB_", extra="ignore")
 
-    db: Path | None = Field(default=None, description="SQLite store; default: the user data dir")
+    db: str | None = Field(
+        default=None,
+        description="the store: a SQLite file path (default: in the user data dir) "
+        "or a postgresql:// URL",
+    )
     max_file_bytes: int = Field(default=5_000_000, description="largest file accepted for ingest")
     corpus: Path = Field(
         default_factory=shipped_corpus, description="folder the default store is built from"
@@ -46,9 +50,21 @@ class Settings(BaseSettings):
         default="hybrid", description="failure-pattern tagger: hybrid, cues or semantic"
     )
 
+    @field_validator("db", mode="before")
+    @classmethod
+    def _db_as_text(cls, value: object) -> object:
+        """A Path is kept as text, so a URL's `//` is never collapsed into a folder name."""
+        return str(value) if isinstance(value, Path) else value
+
+    @property
+    def store(self) -> str:
+        """What `open_backend` is given: the --db / KB_DB value, or the default SQLite file."""
+        return self.db if self.db is not None else str(default_db_path())
+
     @property
     def db_path(self) -> Path:
-        return self.db if self.db is not None else default_db_path()
+        """The SQLite file (for a URL store, a path that never exists)."""
+        return Path(self.store)
 
     @property
     def uses_default_store(self) -> bool:

@@ -2,119 +2,58 @@
 
 from __future__ import annotations
 
-import json
-import sqlite3
 import threading
 import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict
-from datetime import UTC, datetime
+from dataclasses import asdict, dataclass
 from typing import IO, Any
 
 from kb import filters as flt
+from kb.audit import AuditLog
+from kb.backends import Backend, DocumentStore, Filters, Ref, VectorIndex, VectorScope, open_backend
 from kb.config import Settings
 from kb.embeddings import Embedder
 from kb.files import expand
 from kb.ingesting import Parsed, parse_bytes, read_file
+from kb.keys import KeyStore
 from kb.records import ParsedDocument
 from kb.results import Report, Result
-from kb.secrets import redact_tree
-from kb.store import SqliteStore, Store
+from kb.rows import facets_of, records_of
 from kb.tagger import Tagger, make_tagger, tag_document
-from kb.vectors import IndexKeeper, document_input, to_blob, unit_input
+from kb.vectors import document_input, to_blob, unit_input
 
-EXPORT_VERSION = 1
 BATCH_TEXTS = 512  # texts embedded per call during a bulk ingest
 
 
-DOCUMENT_COLUMNS = (
-    "id",
-    "kind",
-    "title",
-    "project",
-    "department",
-    "use_case",
-    "phase_reached",
-    "outcome",
-    "source",
-    "source_key",
-    "format",
-    "encoding",
-    "content_hash",
-    "version",
-    "superseded_by",
-    "ingested_at",
-    "start_date",
-    "end_date",
-    "summary",
-    "body",
-    "text",
-    "fields",
-    "warnings",
-)
-UNIT_COLUMNS = (
-    "id",
-    "document_id",
-    "ord",
-    "kind",
-    "category",
-    "section",
-    "line_start",
-    "line_end",
-    "text",
-)
-TAG_COLUMNS = ("document_id", "unit_id", "pattern", "evidence", "cue")
+@dataclass(frozen=True)
+class Actor:
+    """Who makes a write and how it came in; recorded in the audit trail with the write."""
 
-
-def _only(row: dict[str, Any], columns: tuple[str, ...]) -> dict[str, Any]:
-    missing = [c for c in ("id", "title", "content_hash") if c in columns and c not in row]
-    if missing:
-        raise ValueError(f"missing {', '.join(missing)}")
-    return {k: v for k, v in row.items() if k in columns}
-
-
-def _now() -> str:
-
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def _facets(doc: ParsedDocument) -> list[tuple[str, str]]:
-    out = [("kind", doc.kind)]
-    for name, facet in (
-        ("phase_reached", "phase"),
-        ("outcome", "outcome"),
-        ("department", "department"),
-    ):
-        value = doc.field_value(name)
-        if value:
-            out.append((facet, str(value)))
-    techniques = doc.field_value("technique") or []
-    out += [
-        ("technique", str(t))
-        for t in (techniques if isinstance(techniques, list) else [techniques])
-    ]
-    out += [("pattern", tag.pattern) for tag in doc.patterns]
-    return out
+    name: str = "cli"
+    via: str = "cli"
 
 
 class KnowledgeBase:
-    """Owns the store (and, later, the index and search); front ends only parse and format."""
+    """Owns the backend, the model and the tagger; front ends only parse and format."""
 
     def __init__(
         self,
         settings: Settings | None = None,
         *,
-        store: Store | None = None,
+        backend: Backend | None = None,
         tagger: Tagger | None = None,
     ) -> None:
         self.settings = settings or Settings()
-        self.store: Store = store or SqliteStore(self.settings.db_path)
+        self.backend: Backend = backend or open_backend(self.settings.store)
+        self.store: DocumentStore = self.backend.store
+        self.keys = KeyStore(self.backend.keys)
+        self.audit = AuditLog(self.backend.audit)
         self._tagger = tagger
         self._embedder: Embedder | None = None
-        self._keeper: IndexKeeper | None = None
+        self._vectors: VectorIndex | None = None
         self._worker: ThreadPoolExecutor | None = None
         # writes are serialised (SQLite serialises other processes); lazy parts are made once
         self.write_lock = threading.RLock()
@@ -142,25 +81,20 @@ class KnowledgeBase:
         )
 
     @property
-    def keeper(self) -> IndexKeeper:
-        """The FAISS index, opened (and repaired against SQLite if needed) on first use."""
+    def vectors(self) -> VectorIndex:
+        """The backend's vector index for this model, opened (and repaired if needed) on first use."""
         return self._once(  # type: ignore[no-any-return]
-            "_keeper",
-            lambda: IndexKeeper(
-                self.store,  # type: ignore[arg-type]
-                self.settings.db_path,
-                model=self.embedder.name,
-                dim=self.embedder.dim,
-            ),
+            "_vectors",
+            lambda: self.backend.vector_index(model=self.embedder.name, dim=self.embedder.dim),
         )
 
     def save_index(self) -> None:
-        if self._keeper is not None:
-            self._keeper.save()
+        if self._vectors is not None:
+            self._vectors.save()
 
     def reindex(self) -> int:
-        """Rebuild the vector index from the vectors in SQLite; returns how many it holds."""
-        return self.keeper.rebuild()
+        """Rebuild the vector index from the stored vectors; returns how many it holds."""
+        return self.vectors.rebuild()
 
     @property
     def tagger(self) -> Tagger:
@@ -184,17 +118,16 @@ class KnowledgeBase:
         if self._worker is not None:
             self._worker.shutdown()
 
-        closer = getattr(self.store, "close", None)
-
-        if closer:
-            closer()
+        self.backend.close()
 
     def build_default(self, on_progress: Callable[[str], None] | None = None) -> Report:
         """Fill an empty store from the shipped corpus, so a new user can try the product at once."""
         corpus = self.settings.corpus
         if not corpus.is_dir():
             return Report()
-        return self.ingest_paths([str(corpus)], on_progress=on_progress)
+        return self.ingest_paths(
+            [str(corpus)], on_progress=on_progress, actor=Actor("kb", "default-corpus")
+        )
 
     # --- ingest ----------------------------------------------------------------------------
     def ingest_paths(
@@ -205,6 +138,8 @@ class KnowledgeBase:
         mapping: dict[str, str] | None = None,
         on_progress: Callable[[str], None] | None = None,
         on_start: Callable[[int], None] | None = None,
+        actor: Actor = Actor(),
+        action: str = "ingest",
     ) -> Report:
         """Ingest files, folders and globs; each document lands whole or not at all."""
         started = time.perf_counter()
@@ -230,11 +165,11 @@ class KnowledgeBase:
                     report.results.extend(failed)
                     batch.extend(parsed)
                 if sum(len(d.units) + 1 for d, _ in batch) >= BATCH_TEXTS:
-                    report.results.extend(self.add_many(batch))
+                    report.results.extend(self.add_many(batch, actor=actor, action=action))
                     batch = []
                 if on_progress:
                     on_progress(str(path))
-            report.results.extend(self.add_many(batch))
+            report.results.extend(self.add_many(batch, actor=actor, action=action))
         finally:
             self.save_index()  # what was committed is indexed, even when interrupted
         report.seconds = time.perf_counter() - started
@@ -249,6 +184,8 @@ class KnowledgeBase:
         fmt: str | None = None,
         mapping: dict[str, str] | None = None,
         metadata: dict[str, str] | None = None,
+        actor: Actor = Actor(),
+        action: str = "ingest",
     ) -> list[Result]:
         """Parse and store one submission; bad input becomes a failed Result, never a half-write."""
         parsed, failed = parse_bytes(
@@ -260,7 +197,7 @@ class KnowledgeBase:
             mapping=mapping,
             metadata=metadata,
         )
-        return failed + self.add_many(parsed)
+        return failed + self.add_many(parsed, actor=actor, action=action)
 
     def submit(
         self,
@@ -277,127 +214,83 @@ class KnowledgeBase:
         meta = {**(metadata or {})}
         meta.setdefault("submitter", actor)
         key = f"api:{meta['submitter']}:{name}" if name else f"api:unnamed:{uuid.uuid4().hex}"
-        results = self.ingest_bytes(
+        return self.ingest_bytes(
             data,
             source=f"{via}:{name or 'submission'}",
             source_key=key,
             fmt=fmt,
             metadata=meta,
+            actor=Actor(actor, via),
+            action="submit",
         )
-        for result in results:
-            if result.status in ("added", "new-version"):
-                self.audit.record(
-                    actor=actor,
-                    action="submit" if result.status == "added" else "new-version",
-                    target=result.document_id,
-                    detail={"source": name, "redacted": result.redacted, "via": via},
-                )
-        return results
 
-    def add_many(self, parsed: Parsed) -> list[Result]:
+    def add_many(
+        self, parsed: Parsed, *, actor: Actor = Actor(), action: str = "ingest"
+    ) -> list[Result]:
         """Store parsed documents, embedding all new ones in one call (like lengths batch well)."""
         with self.write_lock:
-            return self._add_many(parsed)
+            fresh = [(d, k) for d, k in parsed if self.store.find_by_hash(d.content_hash) is None]
+            inputs = [
+                [unit_input(d.title, u) for u in d.units] + [document_input(d)] for d, _ in fresh
+            ]
+            flat = self.embedder.embed([t for group in inputs for t in group]) if inputs else None
+            vectors: dict[int, Any] = {}
+            offset = 0
+            for (doc, _), group in zip(fresh, inputs, strict=True):
+                vectors[id(doc)] = flat[offset : offset + len(group)]  # type: ignore[index]
+                offset += len(group)
+            return [
+                self.add(
+                    doc, source_key=key, vectors=vectors.get(id(doc)), actor=actor, action=action
+                )
+                for doc, key in parsed
+            ]
 
-    def _add_many(self, parsed: Parsed) -> list[Result]:
-        fresh = [(d, k) for d, k in parsed if self.store.find_by_hash(d.content_hash) is None]
-        inputs = [[unit_input(d.title, u) for u in d.units] + [document_input(d)] for d, _ in fresh]
-        flat = self.embedder.embed([t for group in inputs for t in group]) if inputs else None
-        vectors: dict[int, Any] = {}
-        offset = 0
-        for (doc, _), group in zip(fresh, inputs, strict=True):
-            vectors[id(doc)] = flat[offset : offset + len(group)]  # type: ignore[index]
-            offset += len(group)
-        return [self.add(doc, source_key=key, vectors=vectors.get(id(doc))) for doc, key in parsed]
-
-    def add(self, doc: ParsedDocument, *, source_key: str, vectors: Any = None) -> Result:
-        """Store a parsed document: identical content is a no-op; new content at a known path is a version."""
+    def add(
+        self,
+        doc: ParsedDocument,
+        *,
+        source_key: str,
+        vectors: Any = None,
+        actor: Actor = Actor(),
+        action: str = "ingest",
+    ) -> Result:
+        """Store a parsed document: identical content is a no-op; new content at a known path is a
+        version; the audit entry commits with it."""
         existing = self.store.find_by_hash(doc.content_hash)
         if existing:
             return Result(doc.source, "unchanged", existing["id"], existing["title"])
-        keeper = self.keeper  # opened before the write, so the new rows are not mistaken for drift
+        self.vectors  # noqa: B018 - opened before the write, so the new rows are not taken for drift
         if vectors is None or len(vectors) != len(doc.units) + 1:
             inputs = [unit_input(doc.title, u) for u in doc.units] + [document_input(doc)]
             vectors = self.embedder.embed(inputs)
 
         tag_document(doc, self.tagger, vectors=vectors[:-1])
         previous = self.store.current_version_at(source_key)
-
-        doc_id = doc.content_hash[:12]
-        row = {
-            "id": doc_id,
-            "kind": doc.kind,
-            "title": doc.title,
-            "project": doc.field_value("project"),
-            "department": doc.field_value("department"),
-            "use_case": doc.field_value("use_case"),
-            "phase_reached": doc.field_value("phase_reached"),
-            "outcome": doc.field_value("outcome"),
-            "source": doc.source,
-            "source_key": source_key,
-            "format": doc.format,
-            "encoding": doc.encoding,
-            "content_hash": doc.content_hash,
-            "version": (previous["version"] + 1) if previous else 1,
-            "superseded_by": None,
-            "ingested_at": _now(),
-            "start_date": str(doc.field_value("start") or doc.field_value("date") or "") or None,
-            "end_date": str(doc.field_value("end") or "") or None,
-            "summary": doc.field_value("summary"),
-            "body": "\n\n".join(u.text for u in doc.units),
-            "text": doc.text,
-            "fields": doc.fields,
-            "warnings": doc.warnings,
-        }
-        units: list[dict[str, Any]] = []
-        tags: list[dict[str, Any]] = []
-        for ord_, unit in enumerate(doc.units, start=1):
-            unit_id = f"{doc_id}-{ord_:03d}"
-            units.append(
-                {
-                    "id": unit_id,
-                    "document_id": doc_id,
-                    "ord": ord_,
-                    "kind": unit.kind,
-                    "category": unit.category,
-                    "section": unit.section,
-                    "line_start": unit.line_start,
-                    "line_end": unit.line_end,
-                    "text": unit.text,
-                }
-            )
-            tags += [
-                {
-                    "document_id": doc_id,
-                    "unit_id": unit_id,
-                    "pattern": t.pattern,
-                    "evidence": t.evidence,
-                    "cue": t.cue,
-                }
-                for t in unit.patterns
-            ]
+        row, units, tags = records_of(doc, source_key=source_key, previous=previous)
+        doc_id = row["id"]
         try:
-            vids = self.store.insert_document(
-                row,
-                units,
-                tags,
-                _facets(doc),
-                supersedes=previous["id"] if previous else None,
-                vectors=self._vector_rows(doc_id, [u["id"] for u in units], vectors),
-            )
-        except sqlite3.IntegrityError:
+            with self.store.transaction():
+                self.store.insert_document(
+                    row,
+                    units,
+                    tags,
+                    facets_of(doc),
+                    supersedes=previous["id"] if previous else None,
+                    vectors=self._vector_rows(doc_id, [u["id"] for u in units], vectors),
+                )
+                self.audit.record(
+                    actor=actor.name,
+                    action="new-version" if previous and action == "submit" else action,
+                    target=doc_id,
+                    detail={"source": doc.source, "redacted": doc.redacted, "via": actor.via},
+                )
+        except self.backend.integrity_errors:
             # another process stored the same content a moment ago: that is the no-op case
             existing = self.store.find_by_hash(doc.content_hash)
             if existing is None:
                 raise
             return Result(doc.source, "unchanged", existing["id"], existing["title"])
-
-        # the index follows the database, only after the commit
-        keeper.add(vids, vectors)
-        if previous:
-            keeper.remove(self.store.vector_ids_of(previous["id"]))
-        keeper.committed()
-
         return Result(
             doc.source,
             "new-version" if previous else "added",
@@ -409,6 +302,14 @@ class KnowledgeBase:
             redacted=doc.redacted,
         )
 
+    def _vector_rows(self, doc_id: str, unit_ids: list[str], vectors: Any) -> list[dict[str, Any]]:
+        model, dim = self.embedder.name, self.embedder.dim
+        refs = [("unit", u) for u in unit_ids] + [("document", doc_id)]
+        return [
+            {"kind": kind, "ref_id": ref, "model": model, "dim": dim, "vector": to_blob(v)}
+            for (kind, ref), v in zip(refs, vectors, strict=True)
+        ]
+
     # --- reading ---------------------------------------------------------------------------
     def list_documents(
         self,
@@ -418,10 +319,8 @@ class KnowledgeBase:
         limit: int | None = None,
         offset: int = 0,
     ) -> list[dict[str, Any]]:
-        checked = flt.validate(filters or {}, self.store)
-        return self.store.list_documents(
-            filters=checked, include_superseded=include_superseded, limit=limit, offset=offset
-        )
+        checked = flt.validate(filters or {}, self.store, include_superseded=include_superseded)
+        return self.store.list_documents(checked, limit=limit, offset=offset)
 
     def get_document(self, document_id: str) -> dict[str, Any] | None:
         """The whole record: fields with their sources, units with their tags."""
@@ -447,29 +346,51 @@ class KnowledgeBase:
         doc["patterns"] = list(first.values())
         return doc
 
-    def delete_document(self, document_id: str) -> bool:
-        """Delete a document; the vector index follows, and a superseded version becomes current."""
+    def get_unit(self, unit_id: str) -> dict[str, Any] | None:
+        return self.store.get_unit(unit_id)
+
+    def delete_document(self, document_id: str, *, actor: Actor = Actor()) -> bool:
+        """Delete a document (audited in the same transaction); a version it superseded is current again."""
         doc = self.store.get_document(document_id)
         if doc is None:
             return False
         with self.write_lock:
-            return self._delete(doc)
+            self.vectors  # noqa: B018 - opened before the write
+            with self.store.transaction():
+                if not self.store.delete_document(doc["id"]):
+                    return False
+                self.audit.record(
+                    actor=actor.name,
+                    action="delete",
+                    target=doc["id"],
+                    detail={"title": doc["title"], "via": actor.via},
+                )
+            self.save_index()
+        return True
 
-    def _delete(self, doc: dict[str, Any]) -> bool:
-        vids = self.store.vector_ids_of(doc["id"])
-        if not self.store.delete_document(doc["id"]):
-            return False
-        self.keeper.remove(vids)
-        self.keeper.refresh(quiet=True)  # an older version it superseded is live again
-        self.save_index()
+    def create_key(self, *, role: str, name: str, actor: Actor = Actor()) -> tuple[Any, str]:
+        """A new API key (its token returned once), audited in the same transaction."""
+        with self.store.transaction():
+            key, token = self.keys.create(role=role, name=name)
+            self.audit.record(
+                actor=actor.name,
+                action="key-create",
+                target=str(key.id),
+                detail={"name": key.name, "role": role},
+            )
+        return key, token
+
+    def revoke_key(self, key_id: int, *, actor: Actor = Actor()) -> bool:
+        with self.store.transaction():
+            if not self.keys.revoke(key_id):
+                return False
+            self.audit.record(actor=actor.name, action="key-revoke", target=str(key_id))
         return True
 
     def stats(self) -> dict[str, Any]:
-        counts = self.store.facet_counts()
+        counts = self.store.facet_counts(Filters())
         return {
-            "documents": len(
-                self.store.list_documents(filters={}, include_superseded=False, limit=None)
-            ),
+            "documents": self.store.count_documents(Filters()),
             "documents_including_superseded": self.store.count("documents"),
             "units": self.store.count("units"),
             "by_pattern": counts.get("pattern", {}),
@@ -483,143 +404,30 @@ class KnowledgeBase:
 
     def _by_month(self) -> dict[str, dict[str, Any]]:
         """Documents and their failure patterns per month (the document's date, else when ingested)."""
-        rows = self.store.conn.execute(  # type: ignore[attr-defined]
-            "SELECT substr(COALESCE(NULLIF(d.start_date, ''), d.ingested_at), 1, 7) AS month, d.id, "
-            "(SELECT group_concat(value) FROM facets f WHERE f.document_id = d.id AND f.facet = 'pattern') "
-            "FROM documents d WHERE d.superseded_by IS NULL"
-        ).fetchall()
         out: dict[str, dict[str, Any]] = {}
-        for month, _, patterns in rows:
+        for month, _, patterns in self.store.documents_by_month():
             key = month if month and month[:4].isdigit() else "undated"
             entry = out.setdefault(key, {"documents": 0, "patterns": {}})
             entry["documents"] += 1
-            for p in (patterns or "").split(","):
+            for p in patterns:
                 if p:
                     entry["patterns"][p] = entry["patterns"].get(p, 0) + 1
         return dict(sorted(out.items()))
 
     # --- export / import -------------------------------------------------------------------
-
     def export(self, out: IO[str]) -> int:
         """Write every document (superseded ones too) with units, tags and facets as JSON lines."""
-        n = 0
-        for doc in self.store.iter_documents():
-            record = {
-                "kb_export": EXPORT_VERSION,
-                "document": doc,
-                "units": self.store.units_of(doc["id"]),
-                "tags": self.store.tags_of(doc["id"]),
-                "facets": [[f, v] for f, v in self._facets_of(doc["id"])],
-            }
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
-            n += 1
-        return n
+        from kb.transfer import export
 
-    def _facets_of(self, document_id: str) -> list[tuple[str, str]]:
-        db = getattr(self.store, "db", None)
-        if db is None:
-            return []
-        return [
-            (r["facet"], r["value"])
-            for r in db.query(
-                "SELECT facet, value FROM facets WHERE document_id = ? ORDER BY facet, value",
-                [document_id],
-            )
-        ]
+        return export(self, out)
 
-    def import_export(self, lines: Iterable[str], *, source: str = "import") -> Report:
+    def import_export(
+        self, lines: Iterable[str], *, source: str = "import", actor: Actor = Actor()
+    ) -> Report:
         """Load a `kb export` file; documents already present (same content) are left alone."""
-        report = Report()
-        started = time.perf_counter()
-        keeper = self.keeper  # opened before the writes
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            where = f"{source}:{number}"
-            try:
-                found: Counter[str] = Counter()
-                record = redact_tree(json.loads(line), found)  # secrets never reach the store
+        from kb.transfer import import_lines
 
-                if record.get("kb_export") != EXPORT_VERSION:
-                    raise ValueError(
-                        f"not a kb export line (kb_export={record.get('kb_export')!r})"
-                    )
-                doc = record["document"]
-                if self.store.find_by_hash(doc["content_hash"]):
-                    report.results.append(Result(where, "unchanged", doc["id"], doc["title"]))
-                    continue
-                doc = _only(
-                    doc, DOCUMENT_COLUMNS
-                )  # an export line names columns; nothing else gets in
-                record["units"] = [
-                    _only({**u, "document_id": doc["id"]}, UNIT_COLUMNS) for u in record["units"]
-                ]
-                tags = [_only({**t, "document_id": doc["id"]}, TAG_COLUMNS) for t in record["tags"]]
-
-                superseded_by = doc.get("superseded_by")
-                if superseded_by and not self.store.get_document(superseded_by):
-                    doc["superseded_by"] = None
-                vectors = self.embedder.embed(
-                    [unit_input(doc["title"], u) for u in record["units"]] + [document_input(doc)]
-                )
-                self.store.insert_document(
-                    doc,
-                    record["units"],
-                    tags,
-                    [tuple(f) for f in record["facets"]],
-                    vectors=self._vector_rows(
-                        doc["id"], [u["id"] for u in record["units"]], vectors
-                    ),
-                )
-                self._relink_superseded(doc["id"], doc.get("source_key"))
-
-                report.results.append(
-                    Result(
-                        where,
-                        "added",
-                        doc["id"],
-                        doc["title"],
-                        len(record["units"]),
-                        redacted=dict(found),
-                    )
-                )
-
-            except (ValueError, KeyError, TypeError, sqlite3.Error) as exc:
-                report.results.append(Result(where, "failed", reason=f"bad export line: {exc}"))
-        keeper.refresh(quiet=True)  # imported rows, including versions superseded on the way
-
-        self.save_index()
-        report.seconds = time.perf_counter() - started
-        return report
-
-    def _vector_rows(self, doc_id: str, unit_ids: list[str], vectors: Any) -> list[dict[str, Any]]:
-        model, dim = self.embedder.name, self.embedder.dim
-        refs = [("unit", u) for u in unit_ids] + [("document", doc_id)]
-        return [
-            {"kind": kind, "ref_id": ref, "model": model, "dim": dim, "vector": to_blob(v)}
-            for (kind, ref), v in zip(refs, vectors, strict=True)
-        ]
-
-    def _relink_superseded(self, document_id: str, source_key: str | None) -> None:
-        db = getattr(self.store, "db", None)
-        if db is None or not source_key:
-            return
-        with self.store.transaction():  # type: ignore[attr-defined]
-            rows = list(
-                db.query(
-                    "SELECT id, version FROM documents WHERE source_key = ? ORDER BY version",
-                    [source_key],
-                )
-            )
-            for older, newer in zip(rows, rows[1:], strict=False):
-                db.conn.execute(
-                    "UPDATE documents SET superseded_by = ? WHERE id = ?",
-                    [newer["id"], older["id"]],
-                )
-            if rows:
-                db.conn.execute(
-                    "UPDATE documents SET superseded_by = NULL WHERE id = ?", [rows[-1]["id"]]
-                )
+        return import_lines(self, lines, source=source, actor=actor)
 
     # --- search ----------------------------------------------------------------------------
     @property
@@ -644,54 +452,36 @@ class KnowledgeBase:
 
     def refresh_if_changed(self) -> None:
         """Another process (a second worker, a CLI ingest) committed: bring the index in step."""
-        if self._keeper is None:
-            return  # opening the index syncs it anyway
-        if self.store.generation() != self._keeper.generation:  # type: ignore[attr-defined]
-            with self.write_lock:  # one thread catches up; the others find it done
-                if self.store.generation() != self._keeper.generation:  # type: ignore[attr-defined]
-                    self._keeper.refresh(quiet=True)
+        if self._vectors is not None:  # opening the index syncs it anyway
+            self._vectors.refresh()
 
     def near_duplicates(
         self, document_id: str, *, threshold: float = 0.9, limit: int = 5
     ) -> list[dict[str, Any]]:
         """Other current documents whose whole-document vector is this close (cosine)."""
-        found = self.store.vector_of("document", document_id, self.embedder.name)
+        found = self.store.vector_of(Ref("document", document_id), self.embedder.name)
         if found is None:
             return []
-        return self._near(found[1], exclude=document_id, threshold=threshold, limit=limit)
+        return self._near(found, exclude=document_id, threshold=threshold, limit=limit)
 
     def _near(
         self, vector: Any, *, exclude: str, threshold: float, limit: int
     ) -> list[dict[str, Any]]:
-        rows = self.store.conn.execute(  # type: ignore[attr-defined]
-            "SELECT v.vid FROM vectors v JOIN documents d ON d.id = v.document_id "
-            "WHERE v.kind = 'document' AND v.model = ? AND d.superseded_by IS NULL AND d.id != ?",
-            [self.embedder.name, exclude],
-        ).fetchall()
-        if not rows:
-            return []
-        import numpy as np
-
-        ids, sims = self.keeper.index.search(
-            vector, limit, np.array([r[0] for r in rows], dtype=np.int64)
+        hits = self.vectors.search(
+            vector, limit, Filters(), VectorScope(target="document", exclude_document=exclude)
         )
-        targets = self.store.vector_targets([int(i) for i in ids])
-        out = []
-        for vid, sim in zip(ids.tolist(), sims.tolist(), strict=True):
-            if sim < threshold:
-                continue
-            target = targets.get(vid)
-            doc = self.store.get_document(target[1]) if target else None
-            if doc:
-                out.append(
-                    {
-                        "id": doc["id"],
-                        "title": doc["title"],
-                        "source": doc["source"],
-                        "similarity": round(float(sim), 4),
-                    }
-                )
-        return out
+        hits = [h for h in hits if h.similarity >= threshold]
+        described = self.store.describe([h.ref for h in hits])
+        return [
+            {
+                "id": row["document_id"],
+                "title": row["title"],
+                "source": row["source"],
+                "similarity": round(h.similarity, 4),
+            }
+            for h in hits
+            if (row := described.get(h.ref))
+        ]
 
     def preview(
         self,
@@ -724,13 +514,14 @@ class KnowledgeBase:
         )
         tag_document(doc, self.tagger, vectors=vectors[:-1])
         existing = self.store.find_by_hash(doc.content_hash)
+        self.refresh_if_changed()
         near = self._near(
             vectors[-1], exclude=existing["id"] if existing else "", threshold=0.9, limit=5
         )
         kinds = Counter(u.kind for u in doc.units)
         return {
             "status": "duplicate" if existing else "new",
-            "existing": _only(existing, ("id", "title", "source")) if existing else None,
+            "existing": {k: existing[k] for k in ("id", "title", "source")} if existing else None,
             "near_duplicates": near,
             "title": doc.title,
             "kind": doc.kind,
@@ -748,9 +539,8 @@ class KnowledgeBase:
     def facet_counts(
         self, filters: dict[str, list[str]] | None = None
     ) -> dict[str, dict[str, int]]:
-        from kb.browse import facet_counts
-
-        return facet_counts(self, filters or {})
+        """Documents per facet value, under every selected filter but the facet's own."""
+        return self.store.facet_counts(flt.validate(filters or {}, self.store))
 
     def pattern_breakdown(self) -> dict[str, Any]:
         from kb.browse import pattern_breakdown
@@ -762,44 +552,3 @@ class KnowledgeBase:
 
         self.refresh_if_changed()
         return document_related(self, document_id, limit=limit)
-
-    def get_unit(self, unit_id: str) -> dict[str, Any] | None:
-        row = self.store.conn.execute(  # type: ignore[attr-defined]
-            "SELECT u.id, u.document_id, u.kind, u.category, u.section, u.line_start, u.line_end, u.text, "
-            "d.title, d.source FROM units u JOIN documents d ON d.id = u.document_id WHERE u.id = ?",
-            [unit_id],
-        ).fetchone()
-        if row is None:
-            return None
-        keys = (
-            "id",
-            "document_id",
-            "kind",
-            "category",
-            "section",
-            "line_start",
-            "line_end",
-            "text",
-            "title",
-            "source",
-        )
-        unit = dict(zip(keys, row, strict=True))
-        unit["patterns"] = [
-            {"pattern": p, "evidence": e}
-            for p, e in self.store.conn.execute(  # type: ignore[attr-defined]
-                "SELECT pattern, evidence FROM pattern_tags WHERE unit_id = ?", [unit_id]
-            )
-        ]
-        return unit
-
-    @property
-    def keys(self) -> Any:
-        from kb.keys import KeyStore
-
-        return KeyStore(self.store.conn)  # type: ignore[attr-defined]
-
-    @property
-    def audit(self) -> Any:
-        from kb.audit import AuditLog
-
-        return AuditLog(self.store.conn)  # type: ignore[attr-defined]

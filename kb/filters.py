@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from kb.backends.base import FACETS, Filters
 from kb.records import DOCUMENT_KINDS, OUTCOMES, PHASES
 from kb.taxonomy import resolve
 
-FILTERS = ("pattern", "kind", "phase", "outcome", "department", "technique")
+FILTERS = FACETS  # the filter names are the facet names, declared once in kb.backends.base
 _FIXED = {"kind": DOCUMENT_KINDS, "phase": PHASES, "outcome": OUTCOMES}
 
 
@@ -15,14 +16,24 @@ class FilterError(ValueError):
     """An unknown filter or value; the message lists the valid ones."""
 
 
-def validate(filters: dict[str, list[str]], store: Any) -> dict[str, list[str]]:
-    checked: dict[str, list[str]] = {}
+def validate(
+    filters: dict[str, list[str]] | Filters,
+    store: Any,
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    include_superseded: bool = False,
+) -> Filters:
+    """The typed filters, every value resolved (pattern aliases) and checked."""
+    if isinstance(filters, Filters):
+        return filters
+    checked: dict[str, tuple[str, ...]] = {}
     for name, values in filters.items():
         if not values:
             continue
         if name not in FILTERS:
             raise FilterError(f"unknown filter {name!r}; valid: {', '.join(FILTERS)}")
-        out = []
+        out: list[str] = []
         for value in values:
             value = value.strip().lower()
             if name == "pattern":
@@ -37,5 +48,5 @@ def validate(filters: dict[str, list[str]], store: Any) -> dict[str, list[str]]:
                     f"unknown {name} {value!r}; valid: {', '.join(valid) or '(none stored yet)'}"
                 )
             out.append(value)
-        checked[name] = out
-    return checked
+        checked[name] = tuple(out)
+    return Filters(**checked, since=since, until=until, include_superseded=include_superseded)

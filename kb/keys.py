@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from kb.backends.base import KeyStore as KeyRows
+
 ROLES = ("reader", "contributor", "admin")
 _RANK = {role: i for i, role in enumerate(ROLES)}
 PREFIX = "kb_"
@@ -34,10 +36,10 @@ def _hash(token: str) -> str:
 
 
 class KeyStore:
-    """Keys in the store's SQLite file."""
+    """Keys: tokens are made and checked here; the backend keeps only their hashes."""
 
-    def __init__(self, conn: Any) -> None:
-        self.conn = conn
+    def __init__(self, rows: KeyRows) -> None:
+        self.rows = rows
 
     def create(self, *, role: str, name: str) -> tuple[Key, str]:
         """Make a key; the token is returned once and never stored."""
@@ -45,34 +47,31 @@ class KeyStore:
             raise ValueError(f"unknown role {role!r}; valid: {', '.join(ROLES)}")
         token = PREFIX + secrets.token_urlsafe(32)
         now = datetime.now(UTC).isoformat(timespec="seconds")
-        cursor = self.conn.execute(
-            "INSERT INTO api_keys (name, role, prefix, key_hash, created_at) VALUES (?, ?, ?, ?, ?)",
-            [name, role, token[:10], _hash(token), now],
+        key_id = self.rows.insert(
+            name=name, role=role, prefix=token[:10], key_hash=_hash(token), created_at=now
         )
-        return Key(int(cursor.lastrowid), name, role, token[:10], now, None), token
+        return Key(key_id, name, role, token[:10], now, None), token
 
     def verify(self, token: str) -> Key | None:
         digest = _hash(token)
-        row = self.conn.execute(
-            "SELECT id, name, role, prefix, created_at, revoked_at, key_hash FROM api_keys WHERE key_hash = ?",
-            [digest],
-        ).fetchone()
-        if row is None or row[5] is not None or not hmac.compare_digest(row[6], digest):
+        row = self.rows.by_hash(digest)
+        if row is None or row["revoked_at"] is not None:
             return None
-        return Key(*row[:6])
+        if not hmac.compare_digest(row["key_hash"], digest):
+            return None
+        return _key(row)
 
     def list(self) -> list[Key]:
-        rows = self.conn.execute(
-            "SELECT id, name, role, prefix, created_at, revoked_at FROM api_keys ORDER BY id"
-        ).fetchall()
-        return [Key(*row) for row in rows]
+        return [_key(row) for row in self.rows.all()]
 
     def revoke(self, key_id: int) -> bool:
-        now = datetime.now(UTC).isoformat(timespec="seconds")
-        cursor = self.conn.execute(
-            "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", [now, key_id]
-        )
-        return cursor.rowcount > 0
+        return self.rows.revoke(key_id, datetime.now(UTC).isoformat(timespec="seconds"))
 
     def any(self) -> bool:
-        return self.conn.execute("SELECT 1 FROM api_keys LIMIT 1").fetchone() is not None
+        return self.rows.any()
+
+
+def _key(row: dict[str, Any]) -> Key:
+    return Key(
+        row["id"], row["name"], row["role"], row["prefix"], row["created_at"], row["revoked_at"]
+    )

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import numpy as np
 
+from kb.backends.base import Filters, Ref, VectorScope
 from kb.filters import validate
 
 if TYPE_CHECKING:
     from kb.core import KnowledgeBase
 
-MODES = ("hybrid", "rrf", "dense", "bm25")
+Mode = Literal["hybrid", "rrf", "dense", "bm25"]
+MODES: tuple[str, ...] = get_args(Mode)
 RRF_K = 60
 # hybrid: score = DENSE_WEIGHT * cosine + (1 - DENSE_WEIGHT) * BM25 / best BM25 of the query.
 # 0.7 was best of 0.5-0.9 on corpus/eval/queries.jsonl and held on the shared-corpora judgments,
@@ -127,89 +129,30 @@ def query_terms(query: str) -> list[str]:
     return seen
 
 
-def fts_query(terms: list[str], columns: str | None = None) -> str:
-    body = " OR ".join('"' + t.replace('"', "") + '"' for t in terms)
-    return f"{{{columns}}} : ({body})" if columns else body
-
-
-def _filter_sql(
-    filters: dict[str, list[str]], dates: tuple[str | None, str | None]
-) -> tuple[str, list[Any]]:
-    clauses = ["d.superseded_by IS NULL"]
-    params: list[Any] = []
-    for facet, values in filters.items():
-        marks = ", ".join("?" for _ in values)
-        clauses.append(
-            "EXISTS (SELECT 1 FROM facets f WHERE f.document_id = d.id AND f.facet = ? "
-            f"AND f.value IN ({marks}))"
-        )
-        params += [facet, *values]
-    since, until = dates
-    if since:
-        clauses.append("COALESCE(d.end_date, d.start_date) >= ?")
-        params.append(since)
-    if until:
-        clauses.append("COALESCE(d.start_date, d.end_date) <= ?")
-        params.append(until + "\uffff")
-    return " AND ".join(clauses), params
-
-
 class Searcher:
     """Runs queries against one KnowledgeBase; stateless apart from it."""
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
-        self.conn = kb.store.conn  # type: ignore[attr-defined]
         self._fusion = "dense similarity"
 
     # --- candidates ------------------------------------------------------------------------
-    def _bm25(self, terms: list[str], where: str, params: list[Any], n: int) -> list[Candidate]:
-        if not terms:
-            return []
-        conn = self.kb.store.conn  # type: ignore[attr-defined]  # this thread's own connection
-        units = conn.execute(
-            "SELECT u.id, bm25(units_fts, 1.0, 0.3) AS s FROM units_fts "
-            "JOIN units u ON u.rowid = units_fts.rowid JOIN documents d ON d.id = u.document_id "
-            f"WHERE units_fts MATCH ? AND {where} ORDER BY s LIMIT ?",
-            [fts_query(terms), *params, n],
-        ).fetchall()
-        docs = conn.execute(
-            "SELECT d.id, bm25(documents_fts, 2.0, 1.0, 0.0) AS s FROM documents_fts "
-            "JOIN documents d ON d.rowid = documents_fts.rowid "
-            f"WHERE documents_fts MATCH ? AND {where} ORDER BY s LIMIT ?",
-            [fts_query(terms, "title summary"), *params, n],
-        ).fetchall()
-        merged = sorted(
-            [(f"u:{i}", s) for i, s in units] + [(f"d:{i}", s) for i, s in docs], key=lambda r: r[1]
-        )
+    def _keyword(self, terms: list[str], filters: Filters, n: int) -> list[Candidate]:
+        hits = self.kb.backend.keywords.search(terms, filters, n)
         return [
-            Candidate(key, keyword_rank=rank, bm25=float(-s))
-            for rank, (key, s) in enumerate(merged[:n], 1)
+            Candidate(hit.ref.key, keyword_rank=rank, bm25=hit.score)
+            for rank, hit in enumerate(hits, 1)
         ]
 
-    def _dense(
-        self, query: str, where: str, params: list[Any], n: int, filtered: bool
-    ) -> list[Candidate]:
-        keeper = self.kb.keeper
-        if keeper.index.count == 0:
+    def _dense(self, query: str, filters: Filters, n: int) -> list[Candidate]:
+        index = self.kb.vectors
+        if index.count == 0:
             return []
         vector = self.kb.embedder.embed([query[:2000]])[0]
-        allowed = None
-        if filtered:
-            rows = self.conn.execute(
-                f"SELECT d.rowid FROM documents d WHERE {where}", params
-            ).fetchall()
-            allowed = keeper.allowed([r[0] for r in rows])
-        ids, sims = keeper.index.search(vector, n, allowed)
-        targets = self.kb.store.vector_targets([int(i) for i in ids])
-        out = []
-        for rank, (vid, sim) in enumerate(zip(ids.tolist(), sims.tolist(), strict=True), 1):
-            kind, ref = targets.get(vid, ("", ""))
-            if kind:
-                out.append(
-                    Candidate(f"{kind[0]}:{ref}", dense_rank=rank, dense_similarity=float(sim))
-                )
-        return out
+        return [
+            Candidate(hit.ref.key, dense_rank=rank, dense_similarity=hit.similarity)
+            for rank, hit in enumerate(index.search(vector, n, filters), 1)
+        ]
 
     # --- fusion ----------------------------------------------------------------------------
     @staticmethod
@@ -222,13 +165,13 @@ class Searcher:
                 merged[c.key].keyword_rank, merged[c.key].bm25 = c.keyword_rank, c.bm25
             else:
                 merged[c.key] = c
+        best_bm25 = max((k.bm25 or 0.0) for k in keyword) if keyword else 1.0
         for c in merged.values():
             if mode == "bm25":
                 c.score = 1.0 / (RRF_K + c.keyword_rank) if c.keyword_rank else 0.0
             elif mode == "dense":
                 c.score = c.dense_similarity or 0.0
             elif mode == "hybrid":
-                best_bm25 = max((k.bm25 or 0.0) for k in keyword) if keyword else 1.0
                 kw = (c.bm25 or 0.0) / best_bm25 if best_bm25 else 0.0
                 c.score = DENSE_WEIGHT * (c.dense_similarity or 0.0) + (1 - DENSE_WEIGHT) * kw
 
@@ -269,23 +212,20 @@ class Searcher:
                 query[:MAX_QUERY_CHARS],
                 f"query cut to its first {MAX_QUERY_CHARS:,} characters",
             )
-        checked = validate(filters or {}, self.kb.store)
-        where, params = _filter_sql(checked, (since, until))
+        checked = validate(filters or {}, self.kb.store, since=since, until=until)
         n = max(CANDIDATES, limit * 5)
         terms = query_terms(query)
-        filtered = bool(checked or since or until)
         keyword: list[Candidate] = []
         dense: list[Candidate] = []
         if mode in ("hybrid", "rrf"):
-            # the keyword query (SQLite) and the embedding + FAISS search both release the GIL
-            pending = self.kb.worker.submit(self._bm25, terms, where, params, n)
-
-            dense = self._dense(query, where, params, n, filtered)
+            # the keyword query and the embedding + vector search both release the GIL
+            pending = self.kb.worker.submit(self._keyword, terms, checked, n)
+            dense = self._dense(query, checked, n)
             keyword = pending.result()
         elif mode == "bm25":
-            keyword = self._bm25(terms, where, params, n)
+            keyword = self._keyword(terms, checked, n)
         else:
-            dense = self._dense(query, where, params, n, filtered)
+            dense = self._dense(query, checked, n)
 
         ranked = self._fuse(keyword, dense, mode)
         self._fusion = {
@@ -299,11 +239,7 @@ class Searcher:
         result: dict[str, Any] = {
             "query": query if len(query) <= 500 else query[:500] + "…",
             "mode": mode,
-            "filters": {
-                **checked,
-                **({"since": since} if since else {}),
-                **({"until": until} if until else {}),
-            },
+            "filters": checked.as_dict(),
             "hits": hits,
         }
         if note:
@@ -321,50 +257,44 @@ class Searcher:
     ) -> list[dict[str, Any]]:
         hits: list[dict[str, Any]] = []
         by_doc: dict[str, dict[str, Any]] = {}
-        for c in ranked:
-            hit = self._describe(c, terms)
-            if hit is None:
-                continue
-            if group:
-                first = by_doc.get(hit["document_id"])
-                if first is not None:
-                    first["also"].append(
-                        {
-                            "unit_id": hit["unit_id"],
-                            "section": hit["section"],
-                            "kind": hit["kind"],
-                            "score": hit["score"],
-                        }
-                    )
+        # described in batches: enough for the list, more only if some are gone or grouped away
+        start, batch = 0, max(limit * 2, 20)
+        while start < len(ranked) and (group or len(hits) < limit):
+            chunk = ranked[start : start + batch]
+            start += batch
+            rows = self.kb.store.describe([_ref(c.key) for c in chunk])
+            for c in chunk:
+                row = rows.get(_ref(c.key))
+                if row is None:
                     continue
-                hit["also"] = []
-                by_doc[hit["document_id"]] = hit
-            hits.append(hit)
-            if len(hits) >= limit and not group:
-                break
+                hit = self._describe(c, row, terms)
+                if group:
+                    first = by_doc.get(hit["document_id"])
+                    if first is not None:
+                        first["also"].append(
+                            {
+                                "unit_id": hit["unit_id"],
+                                "section": hit["section"],
+                                "kind": hit["kind"],
+                                "score": hit["score"],
+                            }
+                        )
+                        continue
+                    hit["also"] = []
+                    by_doc[hit["document_id"]] = hit
+                hits.append(hit)
+                if len(hits) >= limit and not group:
+                    break
         hits = hits[:limit]
         for rank, hit in enumerate(hits, 1):
             hit["rank"] = rank
         return hits
 
-    def _describe(self, c: Candidate, terms: list[str]) -> dict[str, Any] | None:
-        kind, ref = c.key.split(":", 1)
-        if kind == "u":
-            row = self.conn.execute(
-                "SELECT u.id, u.document_id, u.kind, u.section, u.line_start, u.line_end, u.text, "
-                "d.title, d.source FROM units u JOIN documents d ON d.id = u.document_id WHERE u.id = ?",
-                [ref],
-            ).fetchone()
-            if row is None:
-                return None
-            unit_id, doc_id, unit_kind, section, start, end, text, title, source = row
+    def _describe(self, c: Candidate, row: dict[str, Any], terms: list[str]) -> dict[str, Any]:
+        if "unit_id" in row:
+            unit_id, unit_kind, section = row["unit_id"], row["kind"], row["section"]
+            start, end, text = row["line_start"], row["line_end"], row["text"]
         else:
-            row = self.conn.execute(
-                "SELECT id, kind, title, source, summary FROM documents WHERE id = ?", [ref]
-            ).fetchone()
-            if row is None:
-                return None
-            doc_id, doc_kind, title, source, summary = row
             unit_id, unit_kind, section, start, end = (
                 None,
                 "document",
@@ -372,14 +302,14 @@ class Searcher:
                 None,
                 None,
             )
-            text = f"{title}. {summary or ''}".strip()
+            text = f"{row['title']}. {row['summary'] or ''}".strip()
         matched = matched_terms(text, terms)
         return {
             "rank": 0,
             "unit_id": unit_id,
-            "document_id": doc_id,
-            "source": source,
-            "title": title,
+            "document_id": row["document_id"],
+            "source": row["source"],
+            "title": row["title"],
             "section": section,
             "kind": unit_kind,
             "text": text,
@@ -397,6 +327,11 @@ class Searcher:
                 "location": {"section": section, "lines": [start, end] if start else None},
             },
         }
+
+
+def _ref(key: str) -> Ref:
+    kind, ref = key.split(":", 1)
+    return Ref("unit" if kind == "u" else "document", ref)
 
 
 def _stem(word: str) -> str:
@@ -437,57 +372,42 @@ def nearest_units(
     """(rank, hit) for the lessons, root causes, constraints... of other current documents nearest
     the vector, nearest first."""
     kb = searcher.kb
-    marks = ", ".join("?" for _ in RELATED_KINDS)
-    rows = searcher.conn.execute(
-        "SELECT v.vid FROM vectors v JOIN units u ON u.id = v.ref_id JOIN documents d ON d.id = v.document_id "
-        f"WHERE v.kind = 'unit' AND v.model = ? AND d.superseded_by IS NULL AND d.id != ? AND u.kind IN ({marks})",
-        [kb.keeper.model, exclude_document, *RELATED_KINDS],
-    ).fetchall()
-    if not rows:
-        return []
-    allowed = np.array([r[0] for r in rows], dtype=np.int64)
-    ids, sims = kb.keeper.index.search(vector, n, allowed)
-    targets = kb.store.vector_targets([int(i) for i in ids])
+    scope = VectorScope(target="unit", unit_kinds=RELATED_KINDS, exclude_document=exclude_document)
+    found = kb.vectors.search(vector, n, Filters(), scope)
+    rows = kb.store.describe([h.ref for h in found])
     out = []
-    for rank, (vid, sim) in enumerate(zip(ids.tolist(), sims.tolist(), strict=True), 1):
-        if vid not in targets:  # gone from the database since the index was read
+    for rank, h in enumerate(found, 1):
+        row = rows.get(h.ref)
+        if row is None:  # gone from the database since the index was read
             continue
-        hit = searcher._describe(
-            Candidate(f"u:{targets[vid][1]}", dense_rank=rank, dense_similarity=sim, score=sim), []
-        )
-        if hit is not None:
-            out.append((rank, hit))
+        c = Candidate(h.ref.key, dense_rank=rank, dense_similarity=h.similarity, score=h.similarity)
+        out.append((rank, searcher._describe(c, row, [])))
     return out
 
 
 def related(kb: KnowledgeBase, unit_id: str, *, limit: int = 10) -> dict[str, Any]:
     """Units like this one from other projects: nearest neighbours, the unit's own document excluded."""
     searcher = Searcher(kb)
-    unit = searcher.conn.execute(
-        "SELECT id, document_id, text FROM units WHERE id = ?", [unit_id]
-    ).fetchone()
+    unit = kb.store.get_unit(unit_id)
     if unit is None:
         raise SearchError(
             f"no unit with id {unit_id!r} (unit ids look like 4bd81dcb06ef-012; see `kb show`)"
         )
-    found = kb.store.vector_of("unit", unit_id, kb.keeper.model)
-    if found is None:
-        raise SearchError(f"unit {unit_id} has no vector for {kb.keeper.model}; run `kb reindex`")
-    own = {
-        r[0]
-        for r in searcher.conn.execute(
-            "SELECT pattern FROM pattern_tags WHERE unit_id = ?", [unit_id]
-        )
-    }
+    model = kb.vectors.model
+    vector = kb.store.vector_of(Ref("unit", unit_id), model)
+    if vector is None:
+        raise SearchError(f"unit {unit_id} has no vector for {model}; run `kb reindex`")
+    own = {p["pattern"] for p in unit["patterns"]}
+    found = nearest_units(searcher, vector, exclude_document=unit["document_id"], n=limit)
+    theirs = kb.store.unit_patterns([hit["unit_id"] for _, hit in found])
     hits = []
-    for rank, hit in nearest_units(searcher, found[1], exclude_document=unit[1], n=limit):
-        theirs = {
-            r[0]
-            for r in searcher.conn.execute(
-                "SELECT pattern FROM pattern_tags WHERE unit_id = ?", [hit["unit_id"]]
-            )
-        }
+    for rank, hit in found:
         hit["rank"] = rank
-        hit["explain"]["shared_patterns"] = sorted(own & theirs)
+        hit["explain"]["shared_patterns"] = sorted(own & theirs.get(hit["unit_id"], set()))
         hits.append(hit)
-    return {"unit_id": unit_id, "document_id": unit[1], "text": unit[2], "hits": hits}
+    return {
+        "unit_id": unit_id,
+        "document_id": unit["document_id"],
+        "text": unit["text"],
+        "hits": hits,
+    }

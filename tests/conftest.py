@@ -40,3 +40,18 @@ def kb(tmp_path: Path) -> KnowledgeBase:
 @pytest.fixture(scope="session")
 def corpus_dir() -> Path:
     return CORPUS
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--backend",
+        action="append",
+        choices=("sqlite",),
+        help="backend the contract tests in tests/backends run on (repeatable; default sqlite)",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend_name" in metafunc.fixturenames:
+        names = metafunc.config.getoption("--backend") or ["sqlite"]
+        metafunc.parametrize("backend_name", names)

@@ -147,3 +147,14 @@ def test_every_command_has_help_with_text():
         result = CliRunner().invoke(cli, [name, "--help"])
         assert result.exit_code == 0, name
         assert command.help and len(command.help) > 20, name
+
+
+def test_a_store_url_no_backend_can_open_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for url, says in (
+        ("postgresql://kb@localhost/kb", "PostgreSQL backend"),
+        ("mysql://kb@localhost/kb", "unknown store scheme 'mysql'"),
+    ):
+        result = CliRunner().invoke(cli, ["--db", url, "stats"])
+        assert result.exit_code == 1 and says in result.output, result.output
+    assert list(tmp_path.iterdir()) == []  # no folder named 'postgresql:' or any other file

@@ -10,7 +10,7 @@ from kb import KnowledgeBase, Settings
 from kb.cli import cli
 from kb.evaluation import ndcg, recall, reciprocal_rank
 from kb.filters import FilterError
-from kb.index import IndexRebuilt, index_path_for
+from kb.backends.sqlite.faiss_index import IndexRebuilt, index_path_for
 from kb.search import SearchError
 
 
@@ -122,14 +122,14 @@ def test_related_excludes_own_document(store):
 
 
 def test_index_follows_adds_and_deletes_without_rebuild(store, tmp_path, recwarn):
-    before = store.keeper.index.count
+    before = store.vectors.count
     path = write(tmp_path, "new.md", "HR", "## Lessons\n- Name two owners.\n")
     store.ingest_paths([str(path)])
-    assert store.keeper.index.count == before + 2  # one unit and the document
+    assert store.vectors.count == before + 2  # one unit and the document
     doc_id = store.search("two owners", limit=1, mode="bm25")["hits"][0]["document_id"]
     assert store.delete_document(doc_id)
-    assert store.keeper.index.count == before
-    assert store.keeper.index.ids() == set(store.store.live_vector_ids(store.keeper.model).tolist())
+    assert store.vectors.count == before
+    assert store.vectors.ids() == set(store.store.live_vector_ids(store.vectors.model).tolist())
 
     assert not [w for w in recwarn if issubclass(w.category, IndexRebuilt)]
 
@@ -139,12 +139,12 @@ def reopen(tmp_path):
 
 
 def test_missing_index_is_rebuilt_with_a_warning(store, tmp_path):
-    count = store.keeper.index.count
+    count = store.vectors.count
     store.close()
     index_path_for(tmp_path / "kb.db").unlink()
     kb = reopen(tmp_path)
     with pytest.warns(IndexRebuilt, match="missing"):
-        assert kb.keeper.index.count == count
+        assert kb.vectors.count == count
 
 
 def test_corrupt_index_is_rebuilt(store, tmp_path):
@@ -159,7 +159,7 @@ def test_index_from_another_model_is_rebuilt(store, tmp_path):
     meta = index_path_for(tmp_path / "kb.db").with_name("kb.db.faiss.json")
     meta.write_text(json.dumps({"model": "some-other-model", "dim": 384, "count": 1}))
     with pytest.warns(IndexRebuilt, match="some-other-model"):
-        reopen(tmp_path).keeper  # noqa: B018
+        reopen(tmp_path).vectors  # noqa: B018
 
 
 def test_index_out_of_step_is_repaired(store, tmp_path):
@@ -168,7 +168,7 @@ def test_index_out_of_step_is_repaired(store, tmp_path):
     kb = reopen(tmp_path)
     kb.store.conn.execute("DELETE FROM documents WHERE id = ?", [doc_id])  # behind the index's back
     with pytest.warns(IndexRebuilt, match="out of step"):
-        kb.keeper  # noqa: B018
+        kb.vectors  # noqa: B018
     assert all(h["document_id"] != doc_id for h in kb.search("OCR security", limit=50)["hits"])
 
 

@@ -3,7 +3,7 @@ import sqlite3
 import pytest
 
 from kb import KnowledgeBase, Settings
-from kb.store import SqliteStore
+from kb.backends.sqlite import SqliteStore
 
 DOC = (
     "# Bot postmortem\n\n## Root causes\n- Nobody owned the bot after the PoC team disbanded.\n"

@@ -13,6 +13,7 @@ from api.deps import KB, Admin, Contributor, FilterQuery, Reader
 from api.models import Submission
 from api.problems import PROBLEM_SCHEMA, Problem
 from ingest import DOCUMENT_FORMATS, SUFFIXES
+from kb.core import Actor
 from kb.filters import FilterError
 from kb.search import SearchError
 
@@ -230,11 +231,8 @@ def get_document(document_id: str, kb: KB, who: Reader) -> dict[str, Any]:
 def delete_document(document_id: str, kb: KB, who: Admin) -> Response:
     """Delete a document and its units; the vector index follows. Admin only."""
     doc = kb.store.get_document(document_id)
-    if doc is None or not kb.delete_document(doc["id"]):
+    if doc is None or not kb.delete_document(doc["id"], actor=Actor(who.name, "api")):
         raise Problem(404, f"no document with id {document_id!r}")
-    kb.audit.record(
-        actor=who.name, action="delete", target=doc["id"], detail={"title": doc["title"]}
-    )
     return Response(status_code=204)
 
 

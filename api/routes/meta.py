@@ -45,7 +45,8 @@ def ready(request: Request) -> JSONResponse:
         {
             "ready": True,
             "documents": kb.store.count("documents"),
-            "vectors": kb.keeper.index.count,
+            "vectors": kb.vectors.count,
+            "backend": kb.backend.name,
             "model": kb.embedder.name,
             "auth": "local single-user mode"
             if state.local_mode and not kb.keys.any()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
@@ -11,7 +11,7 @@ from api.deps import KB, FilterQuery, Reader
 from api.models import SearchRequest
 from api.problems import PROBLEM_SCHEMA, Problem
 from kb.filters import FilterError
-from kb.search import SearchError
+from kb.search import Mode, SearchError
 
 router = APIRouter(tags=["search"])
 ERRORS: dict[int | str, dict[str, Any]] = {code: PROBLEM_SCHEMA for code in (401, 403, 422, 503)}
@@ -35,7 +35,7 @@ def search_get(
     since: Annotated[str | None, Query(max_length=10)] = None,
     until: Annotated[str | None, Query(max_length=10)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 10,
-    mode: Literal["hybrid", "rrf", "dense", "bm25"] = "hybrid",
+    mode: Mode = "hybrid",
     group: bool = False,
 ) -> dict[str, Any]:
     """Search past failures, lessons and constraints; filters apply before ranking."""

@@ -86,7 +86,7 @@ def test_local_mode_submit_search_read(client):
 
 def test_secrets_never_reach_the_store(client, settings):
     doc_id = submit(client).json()["id"]
-    conn = sqlite3.connect(settings.db)
+    conn = sqlite3.connect(settings.db_path)
     dump = "\n".join(conn.iterdump())
     assert "AbC123def456GHI789" not in dump and "S3cretPass99" not in dump
     assert "[REDACTED:API key]" in dump
@@ -215,10 +215,10 @@ def test_a_second_process_sees_new_writes(client, settings):
     client.get("/search", params={"q": "warm"})  # the service's index is loaded
     other = KnowledgeBase(settings)  # another worker or a CLI run on the same store
     other.ingest_paths([])  # nothing
-    (settings.db.parent / "new.md").write_text(
+    (settings.db_path.parent / "new.md").write_text(
         "# Routing bot\n\n## Lessons\n- Quarantine hallucinated routes.\n"
     )
-    other.ingest_paths([str(settings.db.parent / "new.md")])
+    other.ingest_paths([str(settings.db_path.parent / "new.md")])
     other.close()
     hits = client.get(
         "/search", params={"q": "quarantine hallucinated routes", "mode": "dense"}
@@ -287,4 +287,4 @@ def test_unrelated_submissions_do_not_replace_each_other(client, kb):
     assert bulk.status_code == 415
     json_like = client.post("/documents", json={"content": '{"title": "x", "lesson": "y z"}'})
     assert json_like.status_code == 201  # read as a document (Markdown), not as a bulk export
-    assert kb.keeper.index.ids() == set(kb.store.live_vector_ids(kb.keeper.model).tolist())
+    assert kb.vectors.ids() == set(kb.store.live_vector_ids(kb.vectors.model).tolist())

@@ -1,4 +1,4 @@
-"""The vector index: a FAISS cache of the vectors held in SQLite, rebuilt whenever it disagrees."""
+"""The FAISS index: a cache of the vectors held in SQLite, rebuilt whenever it disagrees."""
 
 from __future__ import annotations
 
@@ -7,29 +7,9 @@ import os
 import threading
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
-
-
-class VectorIndex(Protocol):
-    model: str
-    dim: int
-
-    @property
-    def count(self) -> int: ...
-
-    def ids(self) -> set[int]: ...
-
-    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None: ...
-
-    def remove(self, ids: Iterable[int]) -> None: ...
-
-    def search(
-        self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray]: ...
-
-    def save(self, path: Path) -> None: ...
 
 
 class IndexRebuilt(UserWarning):

@@ -1,4 +1,4 @@
-"""Numbered schema migrations; the only way the schema changes."""
+"""Numbered schema migrations of the SQLite backend; the only way its schema changes."""
 
 from __future__ import annotations
 

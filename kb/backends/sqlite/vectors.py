@@ -1,0 +1,183 @@
+"""Vector search on SQLite: a FAISS file beside the database, kept in step with its vectors table."""
+
+from __future__ import annotations
+
+import threading
+import warnings
+
+import numpy as np
+
+from kb.backends.base import EVERYWHERE, Filters, VectorHit, VectorScope
+from kb.backends.sqlite.faiss_index import FaissIndex, IndexRebuilt, index_path_for
+from kb.backends.sqlite.store import Change, SqliteStore, where_sql
+
+
+class FaissVectors:
+    """Opens the FAISS file, repairs it against SQLite, and follows every committed write.
+
+    Writes by this process arrive as `Change`s after their commit; writes by other processes are
+    noticed through the store's write counter (`generation`) at the next `refresh()`.
+    """
+
+    def __init__(self, store: SqliteStore, *, model: str, dim: int) -> None:
+        self.store = store
+        self.path = index_path_for(store.path)
+        self.model = model
+        self.dim = dim
+        self.dirty = False
+        self._save_lock = threading.Lock()
+        self._sync_lock = threading.RLock()
+        self.generation = store.generation()  # the store's write count this index reflects
+        self.doc_of = np.zeros(1, dtype=np.int64)  # vid -> rowid of its document, for filter masks
+        self.index = self._open()
+        self._map(self.store.live_vector_ids(self.model))
+        store.listeners.append(self._follow)
+
+    @property
+    def count(self) -> int:
+        return self.index.count
+
+    def ids(self) -> set[int]:
+        return self.index.ids()
+
+    # --- keeping in step -------------------------------------------------------------------
+    def _open(self) -> FaissIndex:
+        live = self.store.live_vector_ids(self.model)
+        try:
+            index = FaissIndex.load(self.path, model=self.model, dim=self.dim)
+        except ValueError as exc:
+            if not self.path.exists() and len(live) == 0:
+                return FaissIndex(self.model, self.dim)  # a new store: nothing to warn about
+            warnings.warn(f"rebuilding the vector index ({exc})", IndexRebuilt, stacklevel=5)
+            return self._rebuild(live)
+        self._sync(index, live)
+        return index
+
+    def _sync(self, index: FaissIndex, live: np.ndarray, *, quiet: bool = False) -> None:
+        """Bring the index in step with the database: add what is missing, drop what is gone."""
+        have = index.ids()
+        want = set(live.tolist())
+        if have == want:
+            return
+        missing = np.array(sorted(want - have), dtype=np.int64)
+        extra = have - want
+        if not quiet:
+            warnings.warn(
+                f"vector index out of step with the database ({len(missing)} missing, "
+                f"{len(extra)} stale); updating it",
+                IndexRebuilt,
+                stacklevel=6,
+            )
+        index.remove(extra)
+        index.add(missing, self.store.load_vectors(missing, self.dim))
+        if hasattr(self, "index"):
+            self._map(missing)
+        self.dirty = True
+
+    def _rebuild(self, live: np.ndarray | None = None) -> FaissIndex:
+        live = self.store.live_vector_ids(self.model) if live is None else live
+        index = FaissIndex(self.model, self.dim)
+        for start in range(0, len(live), 20_000):
+            chunk = live[start : start + 20_000]
+            index.add(chunk, self.store.load_vectors(chunk, self.dim))
+        self.dirty = True
+        return index
+
+    def rebuild(self) -> int:
+        with self._sync_lock:
+            self.index = self._rebuild()
+            self._map(self.store.live_vector_ids(self.model))
+        self.save()
+        return self.index.count
+
+    def _catch_up(self) -> None:
+        with self._sync_lock:
+            self.generation = self.store.generation()
+            self._sync(self.index, self.store.live_vector_ids(self.model), quiet=True)
+
+    def refresh(self) -> None:
+        """Pick up writes committed by another process (a second worker, a CLI ingest)."""
+        if self.store.generation() != self.generation:
+            self._catch_up()
+
+    def _follow(self, change: Change) -> None:
+        """After one of our own commits; if anyone else wrote meanwhile, catch up with them too."""
+        with self._sync_lock:
+            if change.added and change.vectors is not None:
+                ids = np.array(change.added, dtype=np.int64)
+                self.index.add(ids, change.vectors)
+                self._map(ids)
+            if change.removed:
+                self.index.remove(change.removed)
+            self.dirty = True
+            actual = self.store.generation()
+            if change.resync or actual != self.generation + 1:
+                self._catch_up()
+            self.generation = actual
+
+    def _map(self, vids: np.ndarray) -> None:
+        if len(vids) == 0:
+            return
+        top = int(vids.max())
+        if top >= len(self.doc_of):
+            grown = np.zeros(max(top + 1, 2 * len(self.doc_of)), dtype=np.int64)
+            grown[: len(self.doc_of)] = self.doc_of
+            self.doc_of = grown
+        for vid, rowid in self.store.vector_documents([int(v) for v in vids]):
+            self.doc_of[vid] = rowid
+
+    def save(self) -> None:
+        """Write the cache file; skipped when nothing changed (a stale file is repaired on open)."""
+        with self._save_lock:
+            if self.dirty:
+                self.dirty = False
+                self.index.save(self.path)
+
+    # --- search ----------------------------------------------------------------------------
+    def _allowed(self, filters: Filters, scope: VectorScope) -> np.ndarray | None:
+        """The vids a search may return, or None for all of them."""
+        if scope.target == "any" and not filters.active and not filters.include_superseded:
+            return None
+        if scope.target == "any" and not scope.exclude_document:
+            # filters resolved to documents, then to a mask over vids (cheap for large sets)
+            where, params = where_sql(filters)
+            rows = self.store.conn.execute(
+                f"SELECT d.rowid FROM documents d WHERE {where}", params
+            ).fetchall()
+            return np.isin(self.doc_of, np.array([r[0] for r in rows], dtype=np.int64))
+        where, params = where_sql(filters)
+        clauses = [where, "v.model = ?"]
+        params.append(self.model)
+        join = ""
+        if scope.target != "any":
+            clauses.append("v.kind = ?")
+            params.append(scope.target)
+        if scope.unit_kinds:
+            join = " JOIN units u ON u.id = v.ref_id"
+            clauses.append(f"u.kind IN ({', '.join('?' for _ in scope.unit_kinds)})")
+            params += list(scope.unit_kinds)
+        if scope.exclude_document:
+            clauses.append("d.id != ?")
+            params.append(scope.exclude_document)
+        rows = self.store.conn.execute(
+            f"SELECT v.vid FROM vectors v{join} JOIN documents d ON d.id = v.document_id "
+            f"WHERE {' AND '.join(clauses)}",
+            params,
+        ).fetchall()
+        return np.array([r[0] for r in rows], dtype=np.int64)
+
+    def search(
+        self, vector: np.ndarray, n: int, filters: Filters, scope: VectorScope = EVERYWHERE
+    ) -> list[VectorHit]:
+        if self.index.count == 0:
+            return []
+        allowed = self._allowed(filters, scope)
+        if allowed is not None and not len(allowed):
+            return []
+        ids, sims = self.index.search(vector, n, allowed)
+        targets = self.store.vector_targets([int(i) for i in ids])
+        return [
+            VectorHit(targets[vid], float(sim))
+            for vid, sim in zip(ids.tolist(), sims.tolist(), strict=True)
+            if vid in targets  # gone from the database since the index was read
+        ]

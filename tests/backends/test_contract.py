@@ -1,0 +1,286 @@
+"""The contract every backend keeps, run on each one: `pytest tests/backends --backend sqlite`."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from kb.backends import Filters, Ref, VectorScope, open_backend
+from kb.vectors import to_blob
+
+DIM = 8
+
+
+@pytest.fixture
+def backend(backend_name, tmp_path):
+    if backend_name == "sqlite":
+        made = open_backend(tmp_path / "contract.db")
+    else:  # pragma: no cover - a backend added without a fixture here
+        pytest.fail(f"no contract fixture for {backend_name}")
+    yield made
+    made.close()
+
+
+def unit_vector(seed: int) -> np.ndarray:
+    v = np.random.default_rng(seed).normal(size=DIM).astype(np.float32)
+    return v / np.linalg.norm(v)
+
+
+def document(
+    doc_id: str,
+    *,
+    title: str,
+    units: list[tuple[str, str]],
+    facets: list[tuple[str, str]] = (),
+    source_key: str | None = None,
+    version: int = 1,
+    start: str | None = None,
+    seed: int = 0,
+) -> tuple[dict, list[dict], list[dict], list[tuple[str, str]], list[dict]]:
+    row = {
+        "id": doc_id,
+        "kind": "postmortem",
+        "title": title,
+        "project": None,
+        "department": dict(facets).get("department"),
+        "use_case": None,
+        "phase_reached": None,
+        "outcome": None,
+        "source": f"{doc_id}.md",
+        "source_key": source_key or f"key-{doc_id}",
+        "format": "markdown",
+        "encoding": "utf-8",
+        "content_hash": doc_id * 4,
+        "version": version,
+        "superseded_by": None,
+        "ingested_at": "2026-01-01T00:00:00+00:00",
+        "start_date": start,
+        "end_date": None,
+        "summary": f"summary of {title}",
+        "body": " ".join(t for _, t in units),
+        "text": " ".join(t for _, t in units),
+        "fields": {"title": {"value": title}},
+        "warnings": [],
+    }
+    unit_rows = [
+        {
+            "id": f"{doc_id}-{i:03d}",
+            "document_id": doc_id,
+            "ord": i,
+            "kind": kind,
+            "category": None,
+            "section": "Lessons",
+            "line_start": i,
+            "line_end": i,
+            "text": text,
+        }
+        for i, (kind, text) in enumerate(units, 1)
+    ]
+    tags = [
+        {
+            "document_id": doc_id,
+            "unit_id": unit_rows[0]["id"],
+            "pattern": "handoff-loss",
+            "evidence": units[0][1],
+            "cue": "",
+        }
+    ]
+    vectors = [
+        {
+            "kind": "unit",
+            "ref_id": u["id"],
+            "model": "fake",
+            "dim": DIM,
+            "vector": to_blob(unit_vector(seed + i)),
+        }
+        for i, u in enumerate(unit_rows)
+    ] + [
+        {
+            "kind": "document",
+            "ref_id": doc_id,
+            "model": "fake",
+            "dim": DIM,
+            "vector": to_blob(unit_vector(seed + 99)),
+        }
+    ]
+    return row, unit_rows, tags, [("kind", "postmortem"), *facets], vectors
+
+
+def put(backend, *args, supersedes=None, **kwargs):
+    row, units, tags, facets, vectors = document(*args, **kwargs)
+    backend.store.insert_document(row, units, tags, facets, supersedes=supersedes, vectors=vectors)
+    return row
+
+
+@pytest.fixture
+def index(backend):
+    """Opened before the writes, as the core does, so a cache never sees them as drift."""
+    return backend.vector_index(model="fake", dim=DIM)
+
+
+@pytest.fixture
+def filled(backend, index):
+    put(
+        backend,
+        "aaaa00000001",
+        title="Claims bot",
+        units=[("lesson", "Name two owners before the handoff"), ("root_cause", "OCR on clean scans")],
+        facets=[("department", "claims"), ("pattern", "handoff-loss")],
+        start="2024-03-01",
+        seed=1,
+    )
+    put(
+        backend,
+        "bbbb00000002",
+        title="HR forecast",
+        units=[("lesson", "Security review before Gate 1"), ("context", "Background on owners")],
+        facets=[("department", "hr")],
+        start="2025-06-01",
+        seed=10,
+    )
+    return backend
+
+
+def test_a_document_round_trips(filled):
+    store = filled.store
+    doc = store.get_document("aaaa00000001")
+    assert doc["title"] == "Claims bot" and doc["fields"] == {"title": {"value": "Claims bot"}}
+    assert store.get_document("aaaa0")["id"] == "aaaa00000001"  # a unique prefix
+    assert store.find_by_hash("aaaa00000001" * 4)["id"] == "aaaa00000001"
+    assert [u["kind"] for u in store.units_of("aaaa00000001")] == ["lesson", "root_cause"]
+    assert store.tags_of("aaaa00000001")[0]["pattern"] == "handoff-loss"
+    assert ("department", "claims") in store.facets_of("aaaa00000001")
+    assert store.get_unit("aaaa00000001-001")["patterns"][0]["pattern"] == "handoff-loss"
+    assert store.unit_patterns(["aaaa00000001-001", "aaaa00000001-002"]) == {
+        "aaaa00000001-001": {"handoff-loss"}
+    }
+    assert store.count("documents") == 2 and store.count("units") == 4
+    assert store.count_documents(Filters()) == 2
+
+
+def test_a_failed_write_leaves_nothing_and_runs_no_commit_hook(backend):
+    ran = []
+    with pytest.raises(RuntimeError), backend.store.transaction():
+        backend.store.after_commit(lambda: ran.append(1))
+        put(backend, "cccc00000003", title="Half", units=[("lesson", "x")])
+        backend.audit.insert(at="now", actor="t", action="submit", target="c", detail=None)
+        raise RuntimeError("crash half-way")
+    assert backend.store.count("documents") == 0 and backend.store.count("units") == 0
+    assert backend.audit.entries(limit=10, actor=None) == [] and ran == []
+    with backend.store.transaction():
+        backend.store.after_commit(lambda: ran.append(1))
+        assert ran == []  # not before the commit
+    assert ran == [1]
+
+
+def test_a_duplicate_hash_is_an_integrity_error(filled):
+    with pytest.raises(filled.integrity_errors):
+        put(filled, "aaaa00000001", title="again", units=[("lesson", "x")])
+
+
+def test_versions_delete_and_relink(backend):
+    put(backend, "dddd00000001", title="v1", units=[("lesson", "one")], source_key="k")
+    put(
+        backend,
+        "dddd00000002",
+        title="v2",
+        units=[("lesson", "two")],
+        source_key="k",
+        version=2,
+        supersedes="dddd00000001",
+    )
+    assert backend.store.current_version_at("k")["id"] == "dddd00000002"
+    assert [d["id"] for d in backend.store.list_documents(Filters())] == ["dddd00000002"]
+    assert len(backend.store.list_documents(Filters(include_superseded=True))) == 2
+    assert backend.store.delete_document("dddd00000002")
+    assert backend.store.current_version_at("k")["id"] == "dddd00000001"
+    assert not backend.store.delete_document("dddd00000002")
+    backend.store.relink_versions("k")
+    assert backend.store.get_document("dddd00000001")["superseded_by"] is None
+
+
+def test_filters_and_facet_counts(filled):
+    store = filled.store
+    claims = Filters(department=("claims",))
+    assert [d["id"] for d in store.list_documents(claims)] == ["aaaa00000001"]
+    assert store.list_documents(claims)[0]["patterns"] == ["handoff-loss"]
+    assert store.count_documents(Filters(since="2025-01-01")) == 1
+    assert store.count_documents(Filters(until="2024-12-31")) == 1
+    counts = store.facet_counts(claims)
+    assert counts["department"] == {"claims": 1, "hr": 1}  # its own filter left out
+    assert counts["kind"] == {"postmortem": 1}
+    assert store.facet_values("department") == ["claims", "hr"]
+    assert ("handoff-loss", "aaaa00000001", "claims", "2024") in store.pattern_documents()
+    months = {m: p for m, _, p in store.documents_by_month()}
+    assert months["2024-03"] == ["handoff-loss"]
+    assert len(store.list_documents(Filters(), limit=1, offset=1)) == 1
+
+
+def test_keyword_search_scores_higher_is_better_and_filters(filled):
+    hits = filled.keywords.search(["owners"], Filters(), 10)
+    refs = [h.ref for h in hits]
+    assert Ref("unit", "aaaa00000001-001") in refs and Ref("unit", "bbbb00000002-002") in refs
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    only_hr = filled.keywords.search(["owners"], Filters(department=("hr",)), 10)
+    assert {h.ref.id for h in only_hr} == {"bbbb00000002-002"}
+    titles = filled.keywords.search(["forecast"], Filters(), 10)
+    assert Ref("document", "bbbb00000002") in [h.ref for h in titles]
+    assert filled.keywords.search([], Filters(), 10) == []
+
+
+def test_vector_search_filters_before_ranking(filled, index):
+    assert index.count == 6
+    query = unit_vector(1)  # the first unit of the claims document
+    hits = index.search(query, 3, Filters())
+    assert hits[0].ref == Ref("unit", "aaaa00000001-001") and hits[0].similarity > 0.99
+    assert [h.similarity for h in hits] == sorted((h.similarity for h in hits), reverse=True)
+    hr = index.search(query, 10, Filters(department=("hr",)))
+    assert hr and {h.ref.id[:4] for h in hr} == {"bbbb"}  # the limit is filled from hr alone
+    lessons = index.search(
+        query, 10, Filters(), VectorScope("unit", ("lesson",), exclude_document="aaaa00000001")
+    )
+    assert [h.ref for h in lessons] == [Ref("unit", "bbbb00000002-001")]
+    docs = index.search(query, 10, Filters(), VectorScope("document"))
+    assert {h.ref.kind for h in docs} == {"document"} and len(docs) == 2
+
+
+def test_writes_reach_the_vector_index(filled, index):
+    put(filled, "eeee00000005", title="new", units=[("lesson", "fresh")], seed=50)
+    index.refresh()
+    assert index.count == 8
+    assert index.search(unit_vector(50), 1, Filters())[0].ref == Ref("unit", "eeee00000005-001")
+    filled.store.delete_document("eeee00000005")
+    index.refresh()
+    assert index.count == 6
+
+
+def test_describe_is_one_batch(filled):
+    rows = filled.store.describe(
+        [Ref("unit", "aaaa00000001-002"), Ref("document", "bbbb00000002"), Ref("unit", "gone")]
+    )
+    assert rows[Ref("unit", "aaaa00000001-002")]["text"] == "OCR on clean scans"
+    assert rows[Ref("document", "bbbb00000002")]["title"] == "HR forecast"
+    assert Ref("unit", "gone") not in rows
+
+
+def test_stored_vectors(filled):
+    vector = filled.store.vector_of(Ref("unit", "aaaa00000001-001"), "fake")
+    assert np.allclose(vector, unit_vector(1))
+    assert filled.store.vector_of(Ref("unit", "aaaa00000001-001"), "other") is None
+    assert len(filled.store.vectors_of("aaaa00000001", "fake")) == 3
+
+
+def test_keys_and_audit(backend):
+    key_id = backend.keys.insert(
+        name="ci", role="reader", prefix="kb_abc", key_hash="h1", created_at="t0"
+    )
+    assert backend.keys.any()
+    assert backend.keys.by_hash("h1")["id"] == key_id and backend.keys.by_hash("nope") is None
+    assert backend.keys.revoke(key_id, "t1") and not backend.keys.revoke(key_id, "t2")
+    assert backend.keys.all()[0]["revoked_at"] == "t1"
+    backend.audit.insert(at="t", actor="ann", action="submit", target="x", detail=json.dumps(1))
+    backend.audit.insert(at="t", actor="bob", action="delete", target="y", detail=None)
+    assert [e["actor"] for e in backend.audit.entries(limit=10, actor=None)] == ["bob", "ann"]
+    assert [e["action"] for e in backend.audit.entries(limit=10, actor="ann")] == ["submit"]
