@@ -124,6 +124,7 @@ class _Extractor:
         self.units: list[Unit] = []
         self.warnings: list[str] = list(outline.warnings)
         self.categories: list[tuple[Section, str]] = []
+        self.by_position: set[int] = set()  # sections whose kind comes from where they stand
         for section in outline.sections:
             own = heading_category(section.heading)
             # a sub-heading like "Vendor API" or "Integration" under "Root causes" takes the parent's kind
@@ -142,6 +143,7 @@ class _Extractor:
                 and section is outline.sections[0]
             ):
                 own = "context"  # the text right under the document's title introduces it
+                self.by_position.add(id(section))
             self.categories.append((section, own))
 
     def set_scalar(self, name: str, value: Any, source: Source) -> None:
@@ -365,6 +367,8 @@ class _Extractor:
                         block.line_start,
                         block.line_end,
                         category_name,
+                        form=block.type,
+                        heading_kind="other" if id(section) in self.by_position else unit_kind,
                     )
                 )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-DOCUMENT_KINDS = ("postmortem", "handoff", "other")
+DOCUMENT_KINDS = ("postmortem", "handoff", "charter", "incident", "other")
 PHASES = ("poc", "pilot", "production")
 OUTCOMES = (
     "in-production",
@@ -30,6 +30,8 @@ UNIT_KINDS = (
     "timeline",
     "context",
     "criteria",
+    "kpi",
+    "gate",
     "other",
 )
 CONSTRAINT_CATEGORIES = (
@@ -79,6 +81,9 @@ class Unit:
     line_end: int
     category: str | None = None
     patterns: list[PatternTag] = field(default_factory=list)
+    form: str = ""  # the block it came from: paragraph, item, row, code, quote, html
+    heading_kind: str = ""  # what the heading rules alone made of it, before the reading layer
+    confidence: float | None = None  # the reading layer's probability for `kind`
 
 
 @dataclass

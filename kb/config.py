@@ -46,6 +46,11 @@ class Settings(BaseSettings):
         default=None, description="folder for the exported ONNX model; default: the user cache dir"
     )
 
+    reader: bool = Field(
+        default=True,
+        description="read each passage's role, the document kind and its facts by meaning "
+        "(false: headings and rules only, as before the reading layer)",
+    )
     tagger: str = Field(
         default="hybrid", description="failure-pattern tagger: hybrid, cues or semantic"
     )

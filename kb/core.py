@@ -11,6 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import IO, Any
 
+import numpy as np
+
 from kb import filters as flt
 from kb.audit import AuditLog
 from kb.backends import Backend, DocumentStore, Filters, Ref, VectorIndex, VectorScope, open_backend
@@ -19,6 +21,7 @@ from kb.embeddings import Embedder
 from kb.files import expand
 from kb.ingesting import Parsed, parse_bytes, read_file
 from kb.keys import KeyStore
+from kb.reading import read
 from kb.records import ParsedDocument
 from kb.results import Report, Result
 from kb.rows import facets_of, records_of
@@ -229,22 +232,30 @@ class KnowledgeBase:
     ) -> list[Result]:
         """Store parsed documents, embedding all new ones in one call (like lengths batch well)."""
         with self.write_lock:
-            fresh = [(d, k) for d, k in parsed if self.store.find_by_hash(d.content_hash) is None]
-            inputs = [
-                [unit_input(d.title, u) for u in d.units] + [document_input(d)] for d, _ in fresh
-            ]
-            flat = self.embedder.embed([t for group in inputs for t in group]) if inputs else None
-            vectors: dict[int, Any] = {}
-            offset = 0
-            for (doc, _), group in zip(fresh, inputs, strict=True):
-                vectors[id(doc)] = flat[offset : offset + len(group)]  # type: ignore[index]
-                offset += len(group)
+            fresh = [d for d, _ in parsed if self.store.find_by_hash(d.content_hash) is None]
+            vectors = dict(zip(map(id, fresh), self.embed_and_read(fresh), strict=True))
             return [
                 self.add(
                     doc, source_key=key, vectors=vectors.get(id(doc)), actor=actor, action=action
                 )
                 for doc, key in parsed
             ]
+
+    def embed_and_read(self, docs: list[ParsedDocument]) -> list[Any]:
+        """Each document's vectors (its units', then its own), read in between: the reading
+        layer uses the unit vectors, and the document vector sees what it found."""
+        if not docs:
+            return []
+        unit_texts = [[unit_input(d.title, u) for u in d.units] for d in docs]
+        flat = self.embedder.embed([t for group in unit_texts for t in group])
+        per_doc, offset = [], 0
+        for doc, group in zip(docs, unit_texts, strict=True):
+            per_doc.append(flat[offset : offset + len(group)])
+            offset += len(group)
+            if self.settings.reader:
+                read(doc, per_doc[-1], model=self.embedder.name)
+        whole = self.embedder.embed([document_input(d) for d in docs])
+        return [np.vstack([units, whole[i : i + 1]]) for i, units in enumerate(per_doc)]
 
     def add(
         self,
@@ -262,8 +273,7 @@ class KnowledgeBase:
             return Result(doc.source, "unchanged", existing["id"], existing["title"])
         self.vectors  # noqa: B018 - opened before the write, so the new rows are not taken for drift
         if vectors is None or len(vectors) != len(doc.units) + 1:
-            inputs = [unit_input(doc.title, u) for u in doc.units] + [document_input(doc)]
-            vectors = self.embedder.embed(inputs)
+            vectors = self.embed_and_read([doc])[0]
 
         tag_document(doc, self.tagger, vectors=vectors[:-1])
         previous = self.store.current_version_at(source_key)
@@ -509,9 +519,7 @@ class KnowledgeBase:
                 "`kb import-table`",
             }
         doc, _ = parsed[0]
-        vectors = self.embedder.embed(
-            [unit_input(doc.title, u) for u in doc.units] + [document_input(doc)]
-        )
+        vectors = self.embed_and_read([doc])[0]
         tag_document(doc, self.tagger, vectors=vectors[:-1])
         existing = self.store.find_by_hash(doc.content_hash)
         self.refresh_if_changed()

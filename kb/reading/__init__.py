@@ -1,0 +1,84 @@
+"""The reading layer: what each passage of a document is, and what the document says, from meaning.
+
+Ingest builds the outline, the units and the fields its rules find; `read` then gives every unit a
+role with a confidence (a classifier over the unit vectors ingest already computed, with headings,
+labels, layout and cue words as features), the document its kind, and re-reads phase, outcome,
+people, KPIs, gates and department. It changes the record in place and is idempotent, so
+`kb reparse` can run it again on stored documents.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from kb.reading.doc_kind import kind_model
+from kb.reading.facts import read_facts
+from kb.reading.features import ROLES
+from kb.reading.roles import role_model
+from kb.records import ParsedDocument
+
+# heading kinds that say what a passage is; the others only say where it stands
+_SPECIFIC = {
+    "lesson",
+    "root_cause",
+    "constraint",
+    "recommendation",
+    "decision",
+    "prompt",
+    "config",
+    "risk",
+    "timeline",
+    "criteria",
+    "kpi",
+    "gate",
+}
+KEEP_HEADING = 0.8  # the classifier overrules a telling heading only when at least this sure
+KIND_MARGIN = 0.5  # the document kind model overrules the heading rules only when this sure
+
+
+def read(doc: ParsedDocument, unit_vectors: np.ndarray | None, *, model: str | None) -> None:
+    """Roles for every unit, the document kind, then the facts (which use the roles)."""
+    read_roles(doc, unit_vectors, model=model)
+    read_kind(doc, unit_vectors, model=model)
+    read_facts(doc)
+
+
+def read_roles(doc: ParsedDocument, unit_vectors: np.ndarray | None, *, model: str | None) -> None:
+    from ingest.extract import constraint_category
+
+    roles = role_model()
+    if roles is None or not doc.units:
+        return
+    probs = roles.probabilities(doc.units, unit_vectors, model=model)
+    index = {name: i for i, name in enumerate(roles.classes)}
+    for unit, p in zip(doc.units, probs, strict=True):
+        heading = unit.heading_kind or unit.kind
+        if unit.kind in ("prompt", "config") and unit.form == "code":
+            unit.confidence = 1.0  # a fenced block is what its fence says
+            continue
+        best = int(p.argmax())
+        role, confidence = roles.classes[best], float(p[best])
+        if heading in _SPECIFIC and heading in index and role != heading:
+            if confidence < KEEP_HEADING:
+                role, confidence = heading, float(p[index[heading]])
+        if role == "context" and heading in ("summary", "impact"):
+            role = heading  # finer than context, and what the heading said
+        unit.kind, unit.confidence = role, round(confidence, 3)
+        if role in ("constraint", "root_cause", "risk") and unit.category is None:
+            unit.category = constraint_category(f"{unit.section.split(' > ')[-1]} {unit.text}")
+
+
+def read_kind(doc: ParsedDocument, unit_vectors: np.ndarray | None, *, model: str | None) -> None:
+    declared = str((doc.fields.get("kind") or {}).get("value") or "").lower()
+    if declared:
+        return  # the writer said what it is; ingest has read that already
+    kinds = kind_model()
+    if kinds is None or unit_vectors is None or model != kinds.model or not len(unit_vectors):
+        return
+    p = kinds.probabilities(doc, np.asarray(unit_vectors))
+    best = max(p, key=lambda k: p[k])
+    if best != doc.kind and p[best] >= KIND_MARGIN:
+        doc.kind = best
+
+
+__all__ = ["ROLES", "read", "read_kind", "read_roles"]

@@ -1,0 +1,412 @@
+"""What a document says about itself, read sentence by sentence with the passages' roles:
+phase reached and outcome (with evidence, `unknown` when unsaid), people, KPIs and gates."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ingest import fields as f
+from kb.records import ParsedDocument, Source, Unit
+
+# --- outcome and phase ---------------------------------------------------------------------------
+# (outcome, pattern): a sentence that says what happened to the work, strongest first
+_OUTCOMES: tuple[tuple[str, str], ...] = (
+    ("rejected-by-leadership", r"(steering|leadership|board|committee|executive|exec|cfo|ceo|sponsor|investment)\w*[^.]{0,60}\b(declined|rejected|refused|did not approve|didn't approve|not approve|turned down|said no|would not fund|won't fund|not funding|not to fund|no funding|pulled (the )?funding|come back (with|when))|(funding|budget|continuation)[^.]{0,30}\b(declined|rejected|denied|refused|not approved)"),
+    ("stopped-at-gate", r"(stopped|ended|closed|killed|halted|no-?go)[^.]{0,40}\bgate ?[0-3]\b|\bgate ?[0-3]\b[^.]{0,60}\b(no-?go|stop(ped)?|kill(ed)?|not (to )?(proceed|continue))|(decision|verdict|outcome)[^.]{0,20}\b(was )?(a )?(no-?go|stop)\b"),
+    ("failed-in-pilot", r"pilot[^.]{0,50}\b(failed|was stopped|stopped|was cancell?ed|ended early|did not meet|missed|fell short|was abandoned)|(failed|stopped|ended) (in|during|after) the pilot"),
+    ("cancelled", r"\b(switch(ed|ing)? (it )?off|turn(ed|ing) (it )?off|shut (it )?down|rolled back|decommission(ed|ing)|withdrawn|pulled (it|the)|cancell?ed|terminated|discontinued|we killed|closed down|wound down|be wound down|retired)\b"),
+    ("stalled", r"\b(stalled|parked|shelved|on hold|paused|dormant|drifted|nobody picked (it )?up|went quiet|never restarted|in limbo|left the company|was reassigned)\b"),
+    ("in-production", r"\b(is|are|went|has been|have been|now) (live|in production)\b|\bin production (since|for)\b|\brolled out to (all|every)\b|\bnow (used|runs) (by|in|every)\b|\bbusiness as usual\b"),
+    ("ongoing", r"\b(is|remains|still) (ongoing|running|in progress|continuing)\b|\b(pilot|poc) (continues|is continuing|runs until|is running)\b|\bhanded over to\b[^.]{0,60}\b(continue|run|take)\b|\b(go|approved) (decision )?(to|for) (the )?(pilot|production|rollout)\b"),
+)
+_OUTCOME_RX = [(name, re.compile(rx, re.I)) for name, rx in _OUTCOMES]
+_HEDGE = re.compile(r"\b(if|would|might|could|should|must|will|unless|whether|hope|plan(ned)? to|risk|terms of reference|require)\b", re.I)
+_PHASES: tuple[tuple[str, str], ...] = (
+    ("production", r"\b(roll(ed|ing)? (it )?out to (all|every)|go for all|go to production|moved? to production|went live|gone live|go(es)?[- ]live (on|in|date|was)|since go-?live|after go-?live|approved go-?live|(is|was|are|were|been|now|running|live) in production|in production (since|for|at)|live (for|since) |production (rollout|launch|traffic|incident|users)|rolled out to|(were|was) rolled out|launched to|general availability|repro'?d in prod|in prod\b|(days?|weeks?|months?) (live|in production)|switch(ed|ing)? (it )?off|turned off|rolled back|decommissioned)"),
+    ("pilot", r"\b((the|our|this|a|during|in|after) pilot (ran|run|started|began|went|was|covered|had|showed|users|sites?|group|period|phase|weeks?|results?|ended|closed|review|exit)|during the pilot|in the pilot\b|piloted|pilot exit review|pilot (retro|postmortem|post-mortem|wrap-?up|close-?out|review|readout|findings|lessons)|pilot,? (which|that) ran|pilot wk|pilot week|pilot users|pilot sites?)"),
+    ("poc", r"\b(poc|proof[- ]of[- ]concept|prototype|sandbox|backtest|gate ?[0-2]|experiment|trial)\b"),
+)
+_PHASE_RX = [(name, re.compile(rx, re.I)) for name, rx in _PHASES]
+_NEVER = re.compile(r"\b(never|not|didn't|did not|no|nor) (\w+ )?(reached|got to|made it to|went|go|enter(ed)?|proceed(ed)?|funded|funding|approve[ds]?|follow-on|live)\b|\bwithout a pilot\b|\bskip(ped)? the pilot\b|\bbefore (the |a )?pilot\b|\b(request|proposal|plan|ask)\w* (for )?(a |the )?(\w+[- ])?pilot\b", re.I)
+_RANK = {"poc": 0, "pilot": 1, "production": 2}
+
+
+def _sentences(doc: ParsedDocument) -> list[tuple[Unit | None, str]]:
+    out: list[tuple[Unit | None, str]] = []
+    for unit in doc.units:
+        if unit.kind in ("prompt", "config"):
+            continue
+        out += [(unit, s) for s in f.sentences(unit.text.replace(" | ", ". "))]
+    return out
+
+
+def _evidence(unit: Unit | None, via: str = "inferred") -> dict[str, Any]:
+    if unit is None:
+        return Source("(title)", 0, 0, via).as_dict()
+    return Source(unit.section, unit.line_start, unit.line_end, via).as_dict()
+
+
+def _declared(doc: ParsedDocument, name: str) -> bool:
+    entry = doc.fields.get(name) or {}
+    return bool(entry.get("value")) and (entry.get("source") or {}).get("via") != "inferred"
+
+
+def read_outcome(doc: ParsedDocument) -> None:
+    if _declared(doc, "outcome"):
+        return
+    found: list[tuple[int, int, Unit | None, str]] = []
+    candidates = [(None, doc.title), *_sentences(doc)]
+    for order, (unit, sentence) in enumerate(candidates):
+        if unit is not None and unit.kind in ("lesson", "recommendation", "risk", "criteria"):
+            continue
+        if _HEDGE.search(sentence) and not re.search(r"\b(was|were|has been|have been)\b", sentence):
+            continue
+        for rank, (_, rx) in enumerate(_OUTCOME_RX):
+            if rx.search(sentence):
+                found.append((rank, order, unit, sentence))  # the strongest, then the earliest
+                break
+    best = min(found, key=lambda x: (x[0], x[1])) if found else None
+    doc.fields.pop("outcome", None)
+    if best is None and doc.kind in ("handoff", "charter"):
+        # a handover passes on work that goes on; a charter proposes work not yet ended
+        doc.fields["outcome"] = {
+            "value": "ongoing",
+            "evidence": f"a {doc.kind} that reports no end",
+            "source": _evidence(None),
+        }
+        return
+    if best is not None:
+        name = _OUTCOMES[best[0]][0]
+        doc.fields["outcome"] = {
+            "value": name,
+            "evidence": best[3][:300],
+            "source": _evidence(best[2]),
+        }
+
+
+def read_phase(doc: ParsedDocument) -> None:
+    if _declared(doc, "phase_reached"):
+        return
+    reached: tuple[int, Unit | None, str] | None = None
+    for unit, sentence in [(None, doc.title), *_sentences(doc)]:
+        if unit is not None and unit.kind in ("lesson", "recommendation", "criteria"):
+            continue
+        for name, rx in _PHASE_RX:
+            if not rx.search(sentence):
+                continue
+            if _NEVER.search(sentence) or (
+                _HEDGE.search(sentence) and not re.search(r"\b(was|were|ran|went)\b", sentence)
+            ):
+                continue
+            rank = _RANK[name]
+            if reached is None or rank > reached[0]:
+                reached = (rank, unit, sentence)
+            break
+    outcome = (doc.fields.get("outcome") or {}).get("value")
+    implied = {"in-production": 2, "failed-in-pilot": 1}.get(str(outcome))
+    doc.fields.pop("phase_reached", None)
+    if implied is not None and (reached is None or reached[0] < implied):
+        reached = (implied, None, "implied by the outcome")
+    if outcome == "stopped-at-gate" and reached is None:
+        reached = (0, None, "implied by the outcome")
+    if reached is not None:
+        name = next(k for k, v in _RANK.items() if v == reached[0])
+        doc.fields["phase_reached"] = {
+            "value": name,
+            "evidence": reached[2][:300],
+            "source": _evidence(reached[1]),
+        }
+
+
+# --- people ------------------------------------------------------------------------------------
+_ROLE_WORDS: tuple[tuple[str, str], ...] = (
+    ("sponsor", r"sponsor|chaired|executive|budget holder|approver"),
+    ("operations-owner", r"operations owner|ops owner|service owner|run(s|ning)? it|on-?call|support team|operations lead|second line|first line"),
+    ("owner", r"owner|lead\b|led\b|project manager|product manager|programme manager|accountable|responsible|ran the|in charge|pm\b"),
+    ("end-user", r"end users?|planner rep|user rep|representative of the users|users?\b"),
+    ("author", r"author|written by|wrote|posted by|prepared by"),
+    ("stakeholder", r"stakeholder|reviewer|consulted|informed|analyst|scientist|engineer|architect|officer|manager|director|head of|vp\b|dpo\b|counsel|team\b"),
+)
+_ROLE_RX = [(name, re.compile(rx, re.I)) for name, rx in _ROLE_WORDS]
+_FUTURE = re.compile(r"\b(might|may|could|hope|hopefully|possibly|perhaps|maybe|would be|if .{0,30}(agrees|has time)|later|eventually|candidate)\b", re.I)
+_HANDOFF = re.compile(
+    r"hand(?:ed|ing|s)?[- ]?(?:it )?over (?:by|from) (?P<a>[^,.;()]+?)(?:\s*\([^)]*\))? to (?P<b>[^,.;()]+)"
+    r"|hand(?:ed|ing|s)?[- ]?(?:over|off)(?: of [^,.;]+?)? from (?P<c>[^,.;()]+?)(?:\s*\([^)]*\))? to (?P<d>[^,.;()]+)"
+    r"|(?P<e>[A-Z][\w'-]+ [A-Z][\w'-]+)(?:\s*\([^)]*\))? (?:is )?hand(?:s|ing|ed) (?:\w+ )?over to (?P<f>[^,.;()]+)"
+    r"|(?P<g>[A-Z][\w'-]+ [A-Z][\w'-]+)(?:\s*\([^)]*\))? (?:will )?tak(?:es|ing|e) over (?:from (?P<h>[^,.;()]+))?",
+)
+_FROM_KEY = re.compile(r"^\s*(?:[-*]\s*)?(?:\*\*)?(handed over by|handing over|from|outgoing owner|previous owner|old owner|handover from)(?:\*\*)?\s*:\s*(.+)$", re.I | re.M)
+_TO_KEY = re.compile(r"^\s*(?:[-*]\s*)?(?:\*\*)?(handed over to|taking over|to|incoming owner|new owner|receiving|handover to|recipient)(?:\*\*)?\s*:\s*(.+)$", re.I | re.M)
+_SIGN_OFF = re.compile(r"^(thanks|many thanks|thank you|regards|best|best regards|kind regards|cheers|br)[,!.]?\s*\n\s*(?P<name>[A-Z][\w'-]+(?: [A-Z][\w'-]+)+)", re.I | re.M)
+
+
+def _first_person(text: str) -> str | None:
+    found = _person_names(text)
+    return found[0] if found else None
+
+
+def _role_of(text: str) -> str:
+    for name, rx in _ROLE_RX:
+        if rx.search(text):
+            return name
+    return "stakeholder"
+
+
+_ORGISH = re.compile(
+    r"\b(ltd|inc|plc|gmbh|group|online|industrial|systems?|productivity|home|bank|partners|analytics|"
+    r"innovation|lines|modernization|modernisation|mgmt|support|desk|services?|solutions|labs?|cloud|"
+    r"excellence|insurance|health|retail|logistics|planning|finance|procurement|marketing|sales|"
+    r"legal|quality|engineering|platform|portal|assistant|bot|api|model|review|board|committee|"
+    r"council|office|university|hospital|clinic|city|county|region|north|south|east|west|street|"
+    r"monday|tuesday|wednesday|thursday|friday|january|february|march|april|june|july|august|"
+    r"september|october|november|december|dear|hi|hello|thanks|regards|ideally|treasury's|slide|"
+    r"subject|status|summary|decision|action|lesson|lessons|risk|issue|notes?|chat|export|questions?|"
+    r"hey|ask|original|message|call|campaign|tool|transcription)\b",
+    re.I,
+)
+_SAID = re.compile(
+    r"\b(said|says|asked|wrote|presented|agreed|chair(ed)?|attend\w*|present|apologies|joined|left|"
+    r"from|by|with|owner|lead|led|manager|analyst|engineer|scientist|sponsor|head|director|officer|"
+    r"architect|counsel|contact|reviewer|team|rep|representative|user|planner|supervisor|agent|nurse|"
+    r"clerk|buyer|coordinator|specialist|consultant|contractor|auditor|cfo|ceo|cto|cio|vp|svp|dpo|pm)\b",
+    re.I,
+)
+
+
+def _person_names(text: str) -> list[str]:
+    out = []
+    for name in f.people(text):
+        name = re.sub(r"['’]s$", "", name)
+        if _ORGISH.search(name) or len(name.split()) > 4:
+            continue
+        out.append(name)
+    return out
+
+
+def read_people(doc: ParsedDocument) -> None:
+    people: list[dict[str, Any]] = []
+
+    def add(name: str | None, role: str, unit: Unit | None, text: str) -> None:
+        if not name or len(name) > 60 or _ORGISH.search(name):
+            return
+        for p in people:
+            if p["name"] == name:
+                if p["role"] in ("stakeholder", "other") and role not in ("stakeholder", "other"):
+                    p["role"] = role
+                return
+        people.append(
+            {"name": name, "role": role, "evidence": text[:200], "source": _evidence(unit)}
+        )
+
+    for key in ("owners", "stakeholders", "authors", "handoff_from", "handoff_to"):
+        for p in doc.fields.get(key) or []:
+            role = {"owners": "owner", "authors": "author"}.get(key, _role_of(p.get("role") or ""))
+            if p.get("name") and f.people(str(p["name"])):
+                add(p.get("name"), role, None, p.get("role") or key)
+    low = doc.text.lower()
+    for unit in doc.units:
+        texts = [unit.text] if unit.form == "row" else f.sentences(unit.text)
+        for text in texts:
+            future = bool(_FUTURE.search(text))
+            for name in _person_names(text):
+                # the words around the name say the role: "Priya Nair, our product owner"
+                at = text.find(name)
+                window = text[max(0, at - 60) : at + len(name) + 60]
+                first = name.split()[0].lower()
+                named_again = len(re.findall(rf"\b{re.escape(first)}\b", low)) >= 2
+                speaking = bool(re.match(rf"\W*(\[[^]]*\]\s*)?{re.escape(name)}\s*[:(,-]", text))
+                if not (_SAID.search(window) or named_again or speaking or unit.form == "row"):
+                    continue  # a capitalised pair with nothing to say it is a person here
+                add(name, "other" if future else _role_of(window), unit, text)
+    for match in _SIGN_OFF.finditer(doc.text):
+        add(match.group("name"), "author", None, match.group(0))
+    header = re.search(r"^from:\s*(.+)$", doc.text[:800], re.I | re.M)
+    if header:
+        add(_first_person(header.group(1)), "author", None, header.group(0))
+    if people:
+        doc.fields["people"] = people
+    if doc.kind == "handoff":
+        read_handoff(doc)
+
+
+_HANDOVER_WORDS = re.compile(
+    r"hand(?:ed|ing|s)?[- ]?(?:it )?(?:over|off)|ownership|transfer|\bmoves?\b|tak(?:es|ing|e) over|"
+    r"owned by|incoming|outgoing|prepared by|new owner|previous owner|succeed",
+    re.I,
+)
+_SPANS: tuple[tuple[str, str], ...] = (
+    ("both", r"\bfrom\b(?P<a>.+?)\bto\b(?P<b>.+)"),
+    ("both", r"\bprepared by\b(?P<a>.+?)\bfor\b(?P<b>.+)"),
+    ("both", r"(?P<a>.+?)\bhand(?:s|ed|ing)?\b[^.]{0,30}?\bover to\b(?P<b>.+)"),
+    ("to", r"\b(?:owned by|new owner|incoming owner|taken over by|now owns|receiving)\b(?P<b>.+)"),
+    ("to", r"(?P<b>.+?)\btak(?:es|ing|e) over\b"),
+    ("from", r"(?P<a>.+?)\b(?:remains?|stays? on|will stay|stays)\b[^.]{0,20}\b(?:support|l3|l2|third|second|on call|available)"),
+    ("from", r"\b(?:previous owner|outgoing owner|former owner|handed over by|outgoing)\b(?P<a>.+)"),
+)
+_SPAN_RX = [(side, re.compile(rx, re.I)) for side, rx in _SPANS]
+
+
+def read_handoff(doc: ParsedDocument) -> None:
+    """Who hands over to whom: "moves from Data Science (Aaron Feld) to ... (Grace Liu)",
+    "prepared by X for Y", "Previous owner | X" rows; a possible future owner is never the recipient."""
+    giver = taker = None
+    for unit in doc.units:
+        pieces = [unit.text] if unit.form == "row" else f.sentences(unit.text)
+        for text in pieces:
+            if not _HANDOVER_WORDS.search(text) and unit.form != "row":
+                continue
+            if _FUTURE.search(text):
+                continue
+            if unit.form == "row":
+                low = text.lower()
+                name = _first_person(text)
+                if name and re.search(r"previous|outgoing|former|old owner|handed over by|until", low):
+                    giver = giver or name
+                elif name and re.search(r"new owner|incoming|from \d|receiving|ops owner|service owner|taking over", low):
+                    taker = taker or name
+                continue
+            for side, rx in _SPAN_RX:
+                m = rx.search(text)
+                if not m:
+                    continue
+                a = _first_person(m.group("a")) if "a" in m.groupdict() and m.group("a") else None
+                b = _first_person(m.group("b")) if "b" in m.groupdict() and m.group("b") else None
+                if side == "both" and not (a and b):
+                    continue
+                giver = giver or a
+                taker = taker or b
+    for rx, side in ((_FROM_KEY, "from"), (_TO_KEY, "to")):
+        for m in rx.finditer(doc.text[:3000]):
+            name = _first_person(m.group(2))
+            if name and side == "from":
+                giver = giver or name
+            elif name and side == "to" and not _FUTURE.search(m.group(2)):
+                taker = taker or name
+    for side, name in (("handoff_from", giver), ("handoff_to", taker)):
+        have = [p for p in doc.fields.get(side) or [] if p.get("name") != name]
+        if name:
+            doc.fields[side] = [{"name": name, "role": "", "source": _evidence(None)}, *have]
+
+
+# --- KPIs and gates ----------------------------------------------------------------------------
+_NUMBER = r"[~≈<>≤≥]?\s*[€$£]?\s*\d[\d.,]*\s*(?:%|pp|p\b|k\b|m\b|ms|s\b|min\w*|hours?|days?|weeks?|ppm|x\b)?"
+_KPI_PARTS = {
+    "baseline": re.compile(rf"(?:baseline|before|was|from|today|currently)\s*(?:of|:|was|is)?\s*({_NUMBER})", re.I),
+    "target": re.compile(rf"(?:target(?:ed)?|goal|aim(?:ed)?|to reach|wanted|expected)\s*(?:of|:|was|is|to)?\s*({_NUMBER})", re.I),
+    "achieved": re.compile(rf"(?:achieved|actual|reached|measured|got|result(?:ed)?|came in at|landed at|ended at|to)\s*(?:of|:|was|is)?\s*({_NUMBER})", re.I),
+}
+
+
+def read_kpis(doc: ParsedDocument) -> None:
+    kpis = list(doc.fields.get("kpis") or [])
+    known = {str(k.get("text") or k.get("metric")) for k in kpis}
+    for unit in doc.units:
+        if unit.kind != "kpi" or unit.text in known:
+            continue
+        if any(str(k.get("metric") or "") and str(k.get("metric")) in unit.text for k in kpis):
+            continue
+        if unit.form == "row":
+            cells = [c.split(": ", 1)[-1] for c in unit.text.split(" | ")]
+            metric = next((c for c in cells if not re.fullmatch(r"[\d\W]*\w{0,3}", c)), cells[0])
+        else:
+            metric = re.split(r"[:—–(]|\b(?:went|fell|rose|dropped|from|was|were|is|of)\b", unit.text, maxsplit=1)[0]
+        kpi: dict[str, Any] = {"metric": metric.strip(" -*")[:120] or unit.text[:120]}
+        for part, rx in _KPI_PARTS.items():
+            m = rx.search(unit.text)
+            kpi[part] = m.group(1).strip() if m else None
+        kpi["text"] = unit.text[:400]
+        kpi["source"] = {**_evidence(unit), "via": "reading"}
+        kpis.append(kpi)
+    if kpis:
+        doc.fields["kpis"] = kpis
+
+
+_GATE_REF = re.compile(
+    r"\b(?:gate|g)\s*(?P<n>[0-3])\b|(?P<exit>pilot[- ]exit(?: review)?|pilot review|end[- ]of[- ]pilot review)"
+    r"|(?P<other>steering (?:committee|group|board)|steerco|architecture (?:review )?board|review board|"
+    r"investment (?:committee|board)|design authority|change advisory board|\bcab\b|go/no-?go (?:review|meeting))",
+    re.I,
+)
+_GATE_DECISIONS: tuple[tuple[str, str], ...] = (
+    ("reject", r"\b(rejected|declined|turned down|refused|did not approve|not approved|no funding)\b"),
+    ("stop", r"\b(no-?go|stop(ped)?|kill(ed)?|cancel+ed|closed the poc|end(ed)? the (poc|pilot)|not (to )?proceed|halt(ed)?)\b"),
+    ("continue", r"\b(continue[ds]?|extend(ed)?|another \w+ weeks|more time|re-?scope[ds]?|pivot(ed)?|conditional|with conditions|carry on|keep going)\b"),
+    ("go", r"\b(go\b|go-ahead|approved|passed|proceed(ed)?|green[- ]?light|signed off|move[ds]? (on )?to|advance[ds]?|go to (pilot|production))"),
+)
+_GATE_DEC_RX = [(name, re.compile(rx, re.I)) for name, rx in _GATE_DECISIONS]
+_PLANNED = re.compile(r"\b(will|planned|scheduled|booked|is due|next|upcoming|to be held)\b", re.I)
+
+
+def _gate_decision(text: str) -> str | None:
+    if _PLANNED.search(text) and not re.search(r"\b(was|were|decided|agreed|approved)\b", text, re.I):
+        return None
+    found = [(m.start(), name) for name, rx in _GATE_DEC_RX if (m := rx.search(text))]
+    if not found:
+        return None
+    # "go, with conditions" is a go; otherwise the decision named first
+    names = {n for _, n in found}
+    if "go" in names and "continue" in names and re.search(r"conditions?", text, re.I):
+        return "go"
+    return min(found)[1]
+
+
+def read_gates(doc: ParsedDocument) -> None:
+    gates: list[dict[str, Any]] = []
+    for unit in doc.units:
+        if unit.kind in ("lesson", "recommendation", "prompt", "config", "criteria"):
+            continue
+        pieces = [unit.text] if unit.form == "row" else f.sentences(unit.text)
+        for text in pieces:
+            for m in _GATE_REF.finditer(text):
+                if m.group("n") is not None:
+                    gate, name = f"gate-{m.group('n')}", m.group(0)
+                elif m.group("exit"):
+                    gate, name = "pilot-exit", m.group("exit")
+                else:
+                    gate, name = "other", m.group("other")
+                after = text[m.start() : m.start() + 160]
+                record = {
+                    "gate": gate,
+                    "name": name.strip(),
+                    "date": f.first_date(text),
+                    "decision": _gate_decision(after) or _gate_decision(text),
+                    "text": text[:400],
+                    "source": _evidence(unit),
+                }
+                same = [g for g in gates if g["gate"] == record["gate"] and (gate != "other" or g["name"].lower() == record["name"].lower())]
+                if not same:
+                    gates.append(record)
+                elif same[0]["decision"] is None and record["decision"]:
+                    same[0].update(record)
+    if gates:
+        doc.fields["gates"] = gates
+    else:
+        doc.fields.pop("gates", None)
+
+
+# --- department ----------------------------------------------------------------------------------
+def read_department(doc: ParsedDocument) -> None:
+    """Inferred departments stand only when the document names one more than once or in its
+    title; a keyword that appears once is not a department."""
+    entry = doc.fields.get("department")
+    if not entry or (entry.get("source") or {}).get("via") != "inferred":
+        return
+    from ingest.vocabulary import DEPARTMENTS
+
+    value = entry.get("value")
+    rx = DEPARTMENTS.get(str(value))
+    if rx is None:
+        return
+    hits = len(re.findall(rx, doc.text.lower()))
+    if hits < 2 and not re.search(rx, doc.title.lower()):
+        doc.fields.pop("department", None)
+
+
+def read_facts(doc: ParsedDocument) -> None:
+    read_outcome(doc)
+    read_phase(doc)
+    read_people(doc)
+    read_kpis(doc)
+    read_gates(doc)
+    read_department(doc)
