@@ -40,7 +40,9 @@ def fmt(v: float | None) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--writers", nargs="*", default=None)
     parser.add_argument("--no-reader", action="store_true")
     parser.add_argument("--tagger", default="hybrid")
@@ -48,7 +50,9 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     base = ROOT / "corpus" / "reading"
-    writers = args.writers or sorted(p.name for p in base.iterdir() if (p / "expected.json").exists())
+    writers = args.writers or sorted(
+        p.name for p in base.iterdir() if (p / "expected.json").exists()
+    )
     results = {w: run(base / w, reader=not args.no_reader, tagger=args.tagger) for w in writers}
     if args.json:
         print(json.dumps(results, indent=1))

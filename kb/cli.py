@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from kb.backends import BackendError, check_store
+from kb.backends import BackendError, Filters, check_store
 from kb.config import Settings
 from kb.core import KnowledgeBase, Report
 from kb.filters import FilterError
@@ -525,6 +525,78 @@ def reindex(obj: Context) -> None:
     """
     n = obj.kb.reindex()
     click.echo(f"vector index rebuilt: {n} vectors ({obj.kb.embedder.name})")
+
+
+@cli.command()
+@json_option
+@pass_ctx
+def reparse(obj: Context, as_json: bool) -> None:
+    """Re-read every stored document with the current readers, from its stored text.
+
+    Roles, kind, phase, outcome, people, KPIs, gates and patterns are derived again; units whose
+    text is unchanged keep their vectors, so only what changed is embedded. Versions, ids and
+    submitted metadata stay as they were.
+
+    \b
+    Example:
+      kb reparse
+    """
+    kb = obj.kb
+    total = kb.store.count_documents(Filters(include_superseded=True))
+    with click.progressbar(length=max(total, 1), label="Reparsing", file=sys.stderr) as bar:
+        report = kb.reparse(on_progress=lambda _: bar.update(1))
+    if as_json:
+        emit(
+            {"seconds": round(report.seconds, 2), "results": [r.as_dict() for r in report.results]}
+        )
+    else:
+        for r in report.failed:
+            click.secho(f"FAILED  {r.source}: {r.reason}", fg="red", err=True)
+        done = report.count("reparsed")
+        click.echo(
+            f"{done} documents re-read, {len(report.failed)} failed in {report.seconds:.1f}s"
+        )
+    if report.failed:
+        sys.exit(1)
+
+
+@cli.command("extract-eval")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--by-form", is_flag=True, help="Also print each form's figures.")
+@json_option
+@pass_ctx
+def extract_eval(obj: Context, path: Path, by_form: bool, as_json: bool) -> None:
+    """Score the store's records against expected records: kind, phase, outcome, department,
+    lessons and root causes in the right kind, people, handoff, KPIs, gate decisions, patterns.
+
+    PATH is an expected.json ({"documents": {FILE NAME: RECORD}}, see corpus/reading/README.md)
+    or its folder; stored documents are matched to it by file name.
+
+    \b
+    Example:
+      kb --db eval.db ingest corpus/reading/writer-c/docs
+      kb --db eval.db extract-eval corpus/reading/writer-c/expected.json
+    """
+    from kb.extract_eval import METRICS, evaluate, load, store_records
+
+    result = evaluate(store_records(obj.kb), load(path))
+    if as_json:
+        emit(result)
+        return
+    if result["missing"]:
+        click.echo(f"not in the store: {', '.join(result['missing'])}", err=True)
+    rows = [("overall", result["overall"])]
+    if by_form:
+        rows += list(result["by_form"].items())
+    shown = (*METRICS, "patterns_precision", "patterns_recall")
+    click.echo(f"{result['documents']} documents scored")
+    click.echo("metric".ljust(20) + "".join(name[:12].rjust(13) for name, _ in rows))
+    for metric in shown:
+        cells = []
+        for _, r in rows:
+            v = r.get(metric)
+            cells.append(("-" if v is None else f"{v:.2f}").rjust(13))
+        click.echo(metric.ljust(20) + "".join(cells))
 
 
 @cli.command("eval")

@@ -424,6 +424,14 @@ class KnowledgeBase:
                     entry["patterns"][p] = entry["patterns"].get(p, 0) + 1
         return dict(sorted(out.items()))
 
+    def reparse(
+        self, *, actor: Actor = Actor(), on_progress: Callable[[str], None] | None = None
+    ) -> Report:
+        """Re-read every stored document from its stored text; unchanged units keep their vectors."""
+        from kb.reparse import reparse
+
+        return reparse(self, actor=actor, on_progress=on_progress)
+
     # --- export / import -------------------------------------------------------------------
     def export(self, out: IO[str]) -> int:
         """Write every document (superseded ones too) with units, tags and facets as JSON lines."""

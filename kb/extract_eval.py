@@ -101,8 +101,7 @@ def score_document(record: dict[str, Any], exp: dict[str, Any], tally: Tally) ->
         tally.add(
             "kpis",
             any(
-                same_item(kpi["metric"], str(k.get("metric") or k.get("text") or ""))
-                for k in kpis
+                same_item(kpi["metric"], str(k.get("metric") or k.get("text") or "")) for k in kpis
             ),
         )
     gates = fields.get("gates") or []
@@ -120,11 +119,9 @@ def score_document(record: dict[str, Any], exp: dict[str, Any], tally: Tally) ->
             ),
         )
     for lesson in exp.get("lessons") or []:
-        ok = _kind_ok(units, lesson, ("lesson", "recommendation"))
-        tally.add("lessons", bool(ok))
+        tally.add("lessons", bool(_kind_ok(units, lesson, ("lesson", "recommendation"))))
     for cause in exp.get("root_causes") or []:
-        ok = _kind_ok(units, cause, ("root_cause",))
-        tally.add("root_causes", bool(ok))
+        tally.add("root_causes", bool(_kind_ok(units, cause, ("root_cause",))))
     want_p = set(exp.get("patterns") or [])
     got_p = {p["pattern"] if isinstance(p, dict) else p for p in record.get("patterns") or []}
     tally.add("patterns_tp", True, len(want_p & got_p))
@@ -155,7 +152,8 @@ def score_units(record: dict[str, Any], passages: list[Any], tally: Tally) -> No
 
 def evaluate(records: dict[str, dict[str, Any]], labelled: LabelledSet) -> dict[str, Any]:
     """{"overall": {...}, "by_form": {form: {...}}, "missing": [...]} for records by file name."""
-    overall, by_form = Tally(), defaultdict(Tally)
+    overall = Tally()
+    by_form: dict[str, Tally] = defaultdict(Tally)
     missing = []
     for name, exp in labelled.expected.items():
         record = records.get(name)

@@ -45,6 +45,7 @@ UNIT_COLUMNS = (
     "line_start",
     "line_end",
     "text",
+    "confidence",
 )
 TAG_COLUMNS = ("document_id", "unit_id", "pattern", "evidence", "cue")
 
@@ -124,6 +125,7 @@ def records_of(
                 "line_start": unit.line_start,
                 "line_end": unit.line_end,
                 "text": unit.text,
+                "confidence": unit.confidence,
             }
         )
         tags += [

@@ -39,6 +39,13 @@ _SEMANTIC_KINDS = (
 # Semantic tags need this much more than the cross-validated threshold: real documents are mostly
 # neutral text, unlike the pattern-dense exemplars. Chosen on corpus/labelled/document-patterns.json.
 SEMANTIC_MARGIN = 0.3
+# What a passage's role says about how readily it shows a failure: a root cause says what went
+# wrong, so a weaker semantic match will do (chosen on writers a and b of corpus/reading).
+# Below the usual margin only the passage's best-scoring pattern is taken.
+ROLE_MARGIN = {"root_cause": -0.15}
+# Lessons, recommendations, criteria, KPIs and timelines say what to do or what was measured:
+# "a lesson about curated data is not a failure", so they carry no failure tags.
+_NOT_FAILURES = ("lesson", "recommendation", "criteria", "kpi", "timeline")
 # A document shows a pattern when a cue phrase says so, or when this many units do semantically.
 DOCUMENT_SEMANTIC_UNITS = 2
 
@@ -175,23 +182,34 @@ class SemanticTagger:
         return _predict(self.weights, vectors)
 
     def tag_texts(
-        self, texts: list[str], vectors: np.ndarray | None = None
+        self,
+        texts: list[str],
+        vectors: np.ndarray | None = None,
+        margins: list[float] | None = None,
     ) -> list[list[PatternTag]]:
+        """`margins`, one per text, replace the default margin (the reading layer's roles)."""
         if not texts:
             return []
         scores = self.scores(texts, vectors)
-        cut = self.thresholds + self.margin
-        hits = [[j for j in range(len(self.ids)) if row[j] >= cut[j]] for row in scores]
+        extra = margins if margins is not None else [self.margin] * len(texts)
+        hits = []
+        for row, m in zip(scores, extra, strict=True):
+            found = [j for j in range(len(self.ids)) if row[j] >= self.thresholds[j] + self.margin]
+            weak = []
+            if m < self.margin:  # a passage that says what went wrong: its best pattern, if near
+                best = int(np.argmax(row - self.thresholds))
+                if row[best] >= self.thresholds[best] + m and best not in found:
+                    weak.append(best)
+            hits.append((found, weak))
         out: list[list[PatternTag]] = []
-        for text, found, row in zip(texts, hits, scores, strict=True):
+        for text, (found, weak), row in zip(texts, hits, scores, strict=True):
             tags = []
-            if found:
-                sentences = split_sentences(text) or [text]
-                for j in found:
-                    lexical = [self._lexical_score(sent, j) for sent in sentences]
-                    best = sentences[lexical.index(max(lexical))]
-
-                    tags.append(PatternTag(self.ids[j], best[:500], f"semantic: {row[j]:.2f}"))
+            sentences = split_sentences(text) or [text]
+            for j in found + weak:
+                lexical = [self._lexical_score(sent, j) for sent in sentences]
+                best = sentences[lexical.index(max(lexical))]
+                how = "semantic" if j in found else "semantic, by role"
+                tags.append(PatternTag(self.ids[j], best[:500], f"{how}: {row[j]:.2f}"))
             out.append(tags)
         return out
 
@@ -206,10 +224,13 @@ class HybridTagger:
         self.semantic = semantic_tagger(embedder)
 
     def tag_texts(
-        self, texts: list[str], vectors: np.ndarray | None = None
+        self,
+        texts: list[str],
+        vectors: np.ndarray | None = None,
+        margins: list[float] | None = None,
     ) -> list[list[PatternTag]]:
         out = []
-        semantic = self.semantic.tag_texts(texts, vectors)
+        semantic = self.semantic.tag_texts(texts, vectors, margins)
         for cue_tags, sem_tags in zip(self.cues.tag_texts(texts), semantic, strict=True):
             seen = {t.pattern for t in cue_tags}
             out.append(cue_tags + [t for t in sem_tags if t.pattern not in seen])
@@ -256,19 +277,27 @@ def tag_document(
     `vectors`, one per unit of the document from the same embedder, are reused when given.
     """
     tagger = tagger or _cue_tagger()
-    keep = [i for i, u in enumerate(doc.units) if u.kind not in _SKIP_KINDS]
+    for unit in doc.units:
+        unit.patterns = []
+    keep = [i for i, u in enumerate(doc.units) if u.kind not in _SKIP_KINDS + _NOT_FAILURES]
     units = [doc.units[i] for i in keep]
     unit_vectors = vectors[keep] if vectors is not None and len(vectors) == len(doc.units) else None
     texts = [u.text for u in units]
     semantic_ok = [u.kind in _SEMANTIC_KINDS for u in units]
-    for unit, tags, ok in zip(
-        units, tagger.tag_texts(texts, unit_vectors), semantic_ok, strict=True
-    ):
+    margins = [ROLE_MARGIN.get(u.kind, SEMANTIC_MARGIN) for u in units]
+    found = (
+        tagger.tag_texts(texts, unit_vectors, margins)  # type: ignore[call-arg]
+        if isinstance(tagger, HybridTagger | SemanticTagger)
+        else tagger.tag_texts(texts, unit_vectors)
+    )
+    for unit, tags, ok in zip(units, found, semantic_ok, strict=True):
         unit.patterns = [t for t in tags if ok or not t.cue.startswith("semantic")]
     cue_first: dict[str, PatternTag] = {}
     semantic: dict[str, list[PatternTag]] = {}
     for unit in units:
         for tag in unit.patterns:
+            if tag.cue.startswith("semantic, by role"):
+                continue  # shown on the passage; too weak alone to say the document shows it
             if tag.cue.startswith("semantic"):
                 semantic.setdefault(tag.pattern, []).append(tag)
             else:

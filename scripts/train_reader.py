@@ -94,9 +94,7 @@ def collect(embedder, corpus: Path):  # type: ignore[no-untyped-def]
     for folder, kind in (("postmortems", "postmortem"), ("handoffs", "handoff")):
         for path in sorted((corpus / folder).iterdir()):
             doc = parse(path)
-            labels = {
-                i: r for i, u in enumerate(doc.units) if (r := own_label(u.kind, u.text))
-            }
+            labels = {i: r for i, u in enumerate(doc.units) if (r := own_label(u.kind, u.text))}
             add_doc(doc, labels, OWN_WEIGHT, "own", kind)
     charter_dirs = [corpus / "charters", corpus / "charters" / "extra"]
     charter_dirs += [corpus / "charters" / "writers" / w for w in ("writer-d", "writer-e")]
@@ -138,9 +136,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--check", action="store_true", help="print leave-one-writer-out accuracy")
     parser.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
+    parser.add_argument(
+        "--without",
+        default=None,
+        help="leave this training writer out (to score it with bench/reading.py as if unseen)",
+    )
     args = parser.parse_args()
     embedder = make_embedder("onnx", cache_dir=None)
     (vx, fx, y, w, g), (dx, dy, dg) = collect(embedder, ROOT / "corpus")
+    if args.without:
+        keep, keep_doc = g != args.without, dg != args.without
+        vx, fx, y, w, g = vx[keep], fx[keep], y[keep], w[keep], g[keep]
+        dx, dy, dg = dx[keep_doc], dy[keep_doc], dg[keep_doc]
     full = np.hstack([vx * SCALE, fx])
     print(f"{len(y)} labelled units ({(g != 'own').sum()} from writers), {len(dy)} documents")
     if args.check:

@@ -60,8 +60,12 @@ def test_document_shows_union_of_cue_tags():
         ],
     )
     tag_document(doc)
-    assert {t.pattern for t in doc.patterns} == {"no-business-ownership", "no-exit-criteria"}
+    assert {t.pattern for t in doc.patterns} == {"no-business-ownership"}
     assert doc.units[1].patterns == []  # prompts and configurations are not tagged
+    assert doc.units[2].patterns == []  # a lesson says what to do: it is not itself a failure
+    doc.units[2].kind = "root_cause"
+    tag_document(doc)
+    assert {t.pattern for t in doc.patterns} == {"no-business-ownership", "no-exit-criteria"}
 
 
 @pytest.mark.slow

@@ -124,6 +124,18 @@ class DocumentStore(Protocol):
         vectors: list[dict[str, Any]] | None = None,
     ) -> None: ...
 
+    def replace_document(
+        self,
+        document: dict[str, Any],
+        units: list[dict[str, Any]],
+        tags: list[dict[str, Any]],
+        facets: list[tuple[str, str]],
+        *,
+        vectors: list[dict[str, Any]],
+    ) -> None:
+        """Swap a stored document's record, units, tags, facets and vectors (`kb reparse`)."""
+        ...
+
     def delete_document(self, document_id: str) -> bool:
         """Delete it; a version it superseded becomes current again."""
         ...

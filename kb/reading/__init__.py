@@ -13,7 +13,7 @@ import numpy as np
 
 from kb.reading.doc_kind import kind_model
 from kb.reading.facts import read_facts
-from kb.reading.features import ROLES
+from kb.reading.features import ROLES, label_role
 from kb.reading.roles import role_model
 from kb.records import ParsedDocument
 
@@ -52,15 +52,20 @@ def read_roles(doc: ParsedDocument, unit_vectors: np.ndarray | None, *, model: s
     probs = roles.probabilities(doc.units, unit_vectors, model=model)
     index = {name: i for i, name in enumerate(roles.classes)}
     for unit, p in zip(doc.units, probs, strict=True):
-        heading = unit.heading_kind or unit.kind
+        # a label the writer put on the passage ("Root cause: ...") says as much as a heading
+        heading = label_role(unit.text) or unit.heading_kind or unit.kind
         if unit.kind in ("prompt", "config") and unit.form == "code":
             unit.confidence = 1.0  # a fenced block is what its fence says
             continue
         best = int(p.argmax())
         role, confidence = roles.classes[best], float(p[best])
-        if heading in _SPECIFIC and heading in index and role != heading:
-            if confidence < KEEP_HEADING:
-                role, confidence = heading, float(p[index[heading]])
+        if (
+            heading in _SPECIFIC
+            and heading in index
+            and role != heading
+            and confidence < KEEP_HEADING
+        ):
+            role, confidence = heading, float(p[index[heading]])
         if role == "context" and heading in ("summary", "impact"):
             role = heading  # finer than context, and what the heading said
         unit.kind, unit.confidence = role, round(confidence, 3)

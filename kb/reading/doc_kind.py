@@ -13,10 +13,22 @@ from kb.records import UNIT_KINDS, ParsedDocument
 
 KINDS = ("postmortem", "handoff", "charter", "incident", "other")
 _WORDS: tuple[tuple[str, str], ...] = (
-    ("postmortem", r"post-?mortem|retro\w*|lessons|look(ing)? back|what went wrong|close-?out|wrap-?up|review|switching off|final report|learned"),
-    ("handoff", r"hand-?off|hand-?over|handing over|transition|take over|taking over|readme|runbook|transfer"),
-    ("charter", r"charter|proposal|propose|request|business case|poc plan|kick-?off|we would like to|budget|scope"),
-    ("incident", r"incident|outage|ticket|inc-?\d|\bp[1-4]\b|severity|sev ?\d|escalat|customer complaint"),
+    (
+        "postmortem",
+        r"post-?mortem|retro\w*|lessons|look(ing)? back|what went wrong|close-?out|wrap-?up|review|switching off|final report|learned",
+    ),
+    (
+        "handoff",
+        r"hand-?off|hand-?over|handing over|transition|take over|taking over|readme|runbook|transfer",
+    ),
+    (
+        "charter",
+        r"charter|proposal|propose|request|business case|poc plan|kick-?off|we would like to|budget|scope",
+    ),
+    (
+        "incident",
+        r"incident|outage|ticket|inc-?\d|\bp[1-4]\b|severity|sev ?\d|escalat|customer complaint",
+    ),
     ("other", r"newsletter|news|announcement|wanted|invitation|bulletin"),
     ("email", r"^(from|to|subject|sent|date):"),
     ("future", r"\b(will|would|plan|planned|propose)\b"),
@@ -33,11 +45,7 @@ MODEL_PATH = Path(__file__).resolve().parent.parent / "data" / "reader-kinds.npz
 
 
 def document_features(doc: ParsedDocument, unit_vectors: np.ndarray) -> np.ndarray:
-    vec = (
-        unit_vectors.mean(axis=0)
-        if len(unit_vectors)
-        else np.zeros(384, dtype=np.float32)
-    )
+    vec = unit_vectors.mean(axis=0) if len(unit_vectors) else np.zeros(384, dtype=np.float32)
     share = np.zeros(len(UNIT_KINDS), dtype=np.float32)
     for u in doc.units:
         share[UNIT_KINDS.index(u.heading_kind or u.kind)] += 1

@@ -12,23 +12,59 @@ from kb.records import ParsedDocument, Source, Unit
 # --- outcome and phase ---------------------------------------------------------------------------
 # (outcome, pattern): a sentence that says what happened to the work, strongest first
 _OUTCOMES: tuple[tuple[str, str], ...] = (
-    ("rejected-by-leadership", r"(steering|leadership|board|committee|executive|exec|cfo|ceo|sponsor|investment)\w*[^.]{0,60}\b(declined|rejected|refused|did not approve|didn't approve|not approve|turned down|said no|would not fund|won't fund|not funding|not to fund|no funding|pulled (the )?funding|come back (with|when))|(funding|budget|continuation)[^.]{0,30}\b(declined|rejected|denied|refused|not approved)"),
-    ("stopped-at-gate", r"(stopped|ended|closed|killed|halted|no-?go)[^.]{0,40}\bgate ?[0-3]\b|\bgate ?[0-3]\b[^.]{0,60}\b(no-?go|stop(ped)?|kill(ed)?|not (to )?(proceed|continue))|(decision|verdict|outcome)[^.]{0,20}\b(was )?(a )?(no-?go|stop)\b"),
-    ("failed-in-pilot", r"pilot[^.]{0,50}\b(failed|was stopped|stopped|was cancell?ed|ended early|did not meet|missed|fell short|was abandoned)|(failed|stopped|ended) (in|during|after) the pilot"),
-    ("cancelled", r"\b(switch(ed|ing)? (it )?off|turn(ed|ing) (it )?off|shut (it )?down|rolled back|decommission(ed|ing)|withdrawn|pulled (it|the)|cancell?ed|terminated|discontinued|we killed|closed down|wound down|be wound down|retired)\b"),
-    ("stalled", r"\b(stalled|parked|shelved|on hold|paused|dormant|drifted|nobody picked (it )?up|went quiet|never restarted|in limbo|left the company|was reassigned)\b"),
-    ("in-production", r"\b(is|are|went|has been|have been|now) (live|in production)\b|\bin production (since|for)\b|\brolled out to (all|every)\b|\bnow (used|runs) (by|in|every)\b|\bbusiness as usual\b"),
-    ("ongoing", r"\b(is|remains|still) (ongoing|running|in progress|continuing)\b|\b(pilot|poc) (continues|is continuing|runs until|is running)\b|\bhanded over to\b[^.]{0,60}\b(continue|run|take)\b|\b(go|approved) (decision )?(to|for) (the )?(pilot|production|rollout)\b"),
+    (
+        "rejected-by-leadership",
+        r"(steering|leadership|board|committee|executive|exec|cfo|ceo|sponsor|investment)\w*[^.]{0,60}\b(declined|rejected|refused|did not approve|didn't approve|not approve|turned down|said no|would not fund|won't fund|not funding|not to fund|no funding|pulled (the )?funding|come back (with|when))|(funding|budget|continuation)[^.]{0,30}\b(declined|rejected|denied|refused|not approved)",
+    ),
+    (
+        "stopped-at-gate",
+        r"(stopped|ended|closed|killed|halted|no-?go)[^.]{0,40}\bgate ?[0-3]\b|\bgate ?[0-3]\b[^.]{0,60}\b(no-?go|stop(ped)?|kill(ed)?|not (to )?(proceed|continue))|(decision|verdict|outcome)[^.]{0,20}\b(was )?(a )?(no-?go|stop)\b",
+    ),
+    (
+        "failed-in-pilot",
+        r"pilot[^.]{0,80}\b(failed|was stopped|stopped|stop\b|was cancell?ed|ended early|did not meet|didn't meet|missed|fell short|was abandoned|closed\. not moving|not moving to production)|(failed|stopped|ended) (in|during|after) the pilot|(pilot exit|end of pilot)[^.]{0,80}\b(stop|recommended stopping|no-?go)",
+    ),
+    (
+        "cancelled",
+        r"\b(switched (it |the \w+ )?off|switching off (our|the|it)|turned (it |the \w+ )?off|shut (it )?down|rolled back|decommissioned|withdrawn|pulled (it|the)|cancell?ed|terminated|discontinued|we killed|closed down|wound down|be wound down|retired)\b",
+    ),
+    (
+        "stalled",
+        r"\b(stalled|parked|shelved|on hold|paused|dormant|drifted|nobody picked (it )?up|went quiet|never restarted|in limbo|left the company|was reassigned)\b",
+    ),
+    (
+        "in-production",
+        r"\b(is|are|went|has been|have been|now) (live|in production)\b|\bin production (since|for)\b|\brolled out to (all|every)\b|\bnow (used|runs) (by|in|every)\b|\bbusiness as usual\b",
+    ),
+    (
+        "ongoing",
+        r"\b(is|remains|still) (ongoing|running|in progress|continuing)\b|\b(pilot|poc) (continues|is continuing|runs until|is running)\b|\bhanded over to\b[^.]{0,60}\b(continue|run|take)\b|\b(go|approved) (decision )?(to|for) (the )?(pilot|production|rollout)\b",
+    ),
 )
 _OUTCOME_RX = [(name, re.compile(rx, re.I)) for name, rx in _OUTCOMES]
-_HEDGE = re.compile(r"\b(if|would|might|could|should|must|will|unless|whether|hope|plan(ned)? to|risk|terms of reference|require)\b", re.I)
+_HEDGE = re.compile(
+    r"\b(if|would|might|could|should|must|will|unless|whether|hope|plan(ned)? to|risk|terms of reference|require)\b",
+    re.I,
+)
 _PHASES: tuple[tuple[str, str], ...] = (
-    ("production", r"\b(roll(ed|ing)? (it )?out to (all|every)|go for all|go to production|moved? to production|went live|gone live|go(es)?[- ]live (on|in|date|was)|since go-?live|after go-?live|approved go-?live|(is|was|are|were|been|now|running|live) in production|in production (since|for|at)|live (for|since) |production (rollout|launch|traffic|incident|users)|rolled out to|(were|was) rolled out|launched to|general availability|repro'?d in prod|in prod\b|(days?|weeks?|months?) (live|in production)|switch(ed|ing)? (it )?off|turned off|rolled back|decommissioned)"),
-    ("pilot", r"\b((the|our|this|a|during|in|after) pilot (ran|run|started|began|went|was|covered|had|showed|users|sites?|group|period|phase|weeks?|results?|ended|closed|review|exit)|during the pilot|in the pilot\b|piloted|pilot exit review|pilot (retro|postmortem|post-mortem|wrap-?up|close-?out|review|readout|findings|lessons)|pilot,? (which|that) ran|pilot wk|pilot week|pilot users|pilot sites?)"),
-    ("poc", r"\b(poc|proof[- ]of[- ]concept|prototype|sandbox|backtest|gate ?[0-2]|experiment|trial)\b"),
+    (
+        "production",
+        r"\b(roll(ed|ing)? (it )?out to (all|every)|go for all|go to production|moved? to production|went live|gone live|go(es)?[- ]live (on|in|date|was)|since go-?live|after go-?live|approved go-?live|(is|was|are|were|been|now|running|live) in production|in production (since|for|at)|live (for|since) |production (rollout|launch|traffic|incident|users)|rolled out to|(were|was) rolled out|launched to|general availability|repro'?d in prod|in prod\b|(days?|weeks?|months?) (live|in production)|switch(ed|ing)? (it )?off|turned off|rolled back|decommissioned)",
+    ),
+    (
+        "pilot",
+        r"\b((the|our|this|a|during|in|after) pilot (ran|run|started|began|went|was|covered|had|showed|users|sites?|group|period|phase|weeks?|results?|ended|closed|review|exit|continues|is running|is live)|during the pilot|in the pilot\b|piloted|pilot exit review|pilot (retro|postmortem|post-mortem|wrap-?up|close-?out|review|readout|findings|lessons)|pilot,? (which|that) ran|pilot wk|pilot week|pilot users|pilot sites?)",
+    ),
+    (
+        "poc",
+        r"\b(poc|proof[- ]of[- ]concept|prototype|sandbox|backtest|gate ?[0-2]|experiment|trial)\b",
+    ),
 )
 _PHASE_RX = [(name, re.compile(rx, re.I)) for name, rx in _PHASES]
-_NEVER = re.compile(r"\b(never|not|didn't|did not|no|nor) (\w+ )?(reached|got to|made it to|went|go|enter(ed)?|proceed(ed)?|funded|funding|approve[ds]?|follow-on|live)\b|\bwithout a pilot\b|\bskip(ped)? the pilot\b|\bbefore (the |a )?pilot\b|\b(request|proposal|plan|ask)\w* (for )?(a |the )?(\w+[- ])?pilot\b", re.I)
+_NEVER = re.compile(
+    r"\b(never|not|didn't|did not|no|nor) (\w+ )?(reached|got to|made it to|went|go|enter(ed)?|proceed(ed)?|funded|funding|approve[ds]?|follow-on|live)\b|\bwithout a pilot\b|\bskip(ped)? the pilot\b|\bbefore (the |a )?pilot\b|\b(request|proposal|plan|ask)\w* (for )?(a |the )?(\w+[- ])?pilot\b",
+    re.I,
+)
 _RANK = {"poc": 0, "pilot": 1, "production": 2}
 
 
@@ -60,7 +96,9 @@ def read_outcome(doc: ParsedDocument) -> None:
     for order, (unit, sentence) in enumerate(candidates):
         if unit is not None and unit.kind in ("lesson", "recommendation", "risk", "criteria"):
             continue
-        if _HEDGE.search(sentence) and not re.search(r"\b(was|were|has been|have been)\b", sentence):
+        if _HEDGE.search(sentence) and not re.search(
+            r"\b(was|were|has been|have been)\b", sentence
+        ):
             continue
         for rank, (_, rx) in enumerate(_OUTCOME_RX):
             if rx.search(sentence):
@@ -74,6 +112,7 @@ def read_outcome(doc: ParsedDocument) -> None:
             "value": "ongoing",
             "evidence": f"a {doc.kind} that reports no end",
             "source": _evidence(None),
+            "default": True,
         }
         return
     if best is not None:
@@ -100,6 +139,16 @@ def read_phase(doc: ParsedDocument) -> None:
             ):
                 continue
             rank = _RANK[name]
+            if (
+                name == "production"
+                and re.search(r"\bpilot\b", doc.title, re.I)
+                and not re.search(
+                    r"in production|roll(ed)? out to (all|every)|production rollout|\bprod\b|full rollout",
+                    sentence,
+                    re.I,
+                )
+            ):
+                rank = _RANK["pilot"]  # "went live at two sites" in a pilot's write-up is the pilot
             if reached is None or rank > reached[0]:
                 reached = (rank, unit, sentence)
             break
@@ -122,23 +171,44 @@ def read_phase(doc: ParsedDocument) -> None:
 # --- people ------------------------------------------------------------------------------------
 _ROLE_WORDS: tuple[tuple[str, str], ...] = (
     ("sponsor", r"sponsor|chaired|executive|budget holder|approver"),
-    ("operations-owner", r"operations owner|ops owner|service owner|run(s|ning)? it|on-?call|support team|operations lead|second line|first line"),
-    ("owner", r"owner|lead\b|led\b|project manager|product manager|programme manager|accountable|responsible|ran the|in charge|pm\b"),
+    (
+        "operations-owner",
+        r"operations owner|ops owner|service owner|run(s|ning)? it|on-?call|support team|operations lead|second line|first line",
+    ),
+    (
+        "owner",
+        r"owner|lead\b|led\b|project manager|product manager|programme manager|accountable|responsible|ran the|in charge|pm\b",
+    ),
     ("end-user", r"end users?|planner rep|user rep|representative of the users|users?\b"),
     ("author", r"author|written by|wrote|posted by|prepared by"),
-    ("stakeholder", r"stakeholder|reviewer|consulted|informed|analyst|scientist|engineer|architect|officer|manager|director|head of|vp\b|dpo\b|counsel|team\b"),
+    (
+        "stakeholder",
+        r"stakeholder|reviewer|consulted|informed|analyst|scientist|engineer|architect|officer|manager|director|head of|vp\b|dpo\b|counsel|team\b",
+    ),
 )
 _ROLE_RX = [(name, re.compile(rx, re.I)) for name, rx in _ROLE_WORDS]
-_FUTURE = re.compile(r"\b(might|may|could|hope|hopefully|possibly|perhaps|maybe|would be|if .{0,30}(agrees|has time)|later|eventually|candidate)\b", re.I)
+_FUTURE = re.compile(
+    r"\b(might|may|could|hope|hopefully|possibly|perhaps|maybe|would be|if .{0,30}(agrees|has time)|later|eventually|candidate)\b",
+    re.I,
+)
 _HANDOFF = re.compile(
     r"hand(?:ed|ing|s)?[- ]?(?:it )?over (?:by|from) (?P<a>[^,.;()]+?)(?:\s*\([^)]*\))? to (?P<b>[^,.;()]+)"
     r"|hand(?:ed|ing|s)?[- ]?(?:over|off)(?: of [^,.;]+?)? from (?P<c>[^,.;()]+?)(?:\s*\([^)]*\))? to (?P<d>[^,.;()]+)"
     r"|(?P<e>[A-Z][\w'-]+ [A-Z][\w'-]+)(?:\s*\([^)]*\))? (?:is )?hand(?:s|ing|ed) (?:\w+ )?over to (?P<f>[^,.;()]+)"
     r"|(?P<g>[A-Z][\w'-]+ [A-Z][\w'-]+)(?:\s*\([^)]*\))? (?:will )?tak(?:es|ing|e) over (?:from (?P<h>[^,.;()]+))?",
 )
-_FROM_KEY = re.compile(r"^\s*(?:[-*]\s*)?(?:\*\*)?(handed over by|handing over|from|outgoing owner|previous owner|old owner|handover from)(?:\*\*)?\s*:\s*(.+)$", re.I | re.M)
-_TO_KEY = re.compile(r"^\s*(?:[-*]\s*)?(?:\*\*)?(handed over to|taking over|to|incoming owner|new owner|receiving|handover to|recipient)(?:\*\*)?\s*:\s*(.+)$", re.I | re.M)
-_SIGN_OFF = re.compile(r"^(thanks|many thanks|thank you|regards|best|best regards|kind regards|cheers|br)[,!.]?\s*\n\s*(?P<name>[A-Z][\w'-]+(?: [A-Z][\w'-]+)+)", re.I | re.M)
+_FROM_KEY = re.compile(
+    r"^\s*(?:[-*]\s*)?(?:\*\*)?(handed over by|handing over|from|outgoing owner|previous owner|old owner|handover from)(?:\*\*)?\s*:\s*(.+)$",
+    re.I | re.M,
+)
+_TO_KEY = re.compile(
+    r"^\s*(?:[-*]\s*)?(?:\*\*)?(handed over to|taking over|to|incoming owner|new owner|receiving|handover to|recipient)(?:\*\*)?\s*:\s*(.+)$",
+    re.I | re.M,
+)
+_SIGN_OFF = re.compile(
+    r"^(thanks|many thanks|thank you|regards|best|best regards|kind regards|cheers|br)[,!.]?\s*\n\s*(?P<name>[A-Z][\w'-]+(?: [A-Z][\w'-]+)+)",
+    re.I | re.M,
+)
 
 
 def _first_person(text: str) -> str | None:
@@ -241,8 +311,14 @@ _SPANS: tuple[tuple[str, str], ...] = (
     ("both", r"(?P<a>.+?)\bhand(?:s|ed|ing)?\b[^.]{0,30}?\bover to\b(?P<b>.+)"),
     ("to", r"\b(?:owned by|new owner|incoming owner|taken over by|now owns|receiving)\b(?P<b>.+)"),
     ("to", r"(?P<b>.+?)\btak(?:es|ing|e) over\b"),
-    ("from", r"(?P<a>.+?)\b(?:remains?|stays? on|will stay|stays)\b[^.]{0,20}\b(?:support|l3|l2|third|second|on call|available)"),
-    ("from", r"\b(?:previous owner|outgoing owner|former owner|handed over by|outgoing)\b(?P<a>.+)"),
+    (
+        "from",
+        r"(?P<a>.+?)\b(?:remains?|stays? on|will stay|stays)\b[^.]{0,20}\b(?:support|l3|l2|third|second|on call|available)",
+    ),
+    (
+        "from",
+        r"\b(?:previous owner|outgoing owner|former owner|handed over by|outgoing)\b(?P<a>.+)",
+    ),
 )
 _SPAN_RX = [(side, re.compile(rx, re.I)) for side, rx in _SPANS]
 
@@ -261,9 +337,13 @@ def read_handoff(doc: ParsedDocument) -> None:
             if unit.form == "row":
                 low = text.lower()
                 name = _first_person(text)
-                if name and re.search(r"previous|outgoing|former|old owner|handed over by|until", low):
+                if name and re.search(
+                    r"previous|outgoing|former|old owner|handed over by|until", low
+                ):
                     giver = giver or name
-                elif name and re.search(r"new owner|incoming|from \d|receiving|ops owner|service owner|taking over", low):
+                elif name and re.search(
+                    r"new owner|incoming|from \d|receiving|ops owner|service owner|taking over", low
+                ):
                     taker = taker or name
                 continue
             for side, rx in _SPAN_RX:
@@ -292,9 +372,17 @@ def read_handoff(doc: ParsedDocument) -> None:
 # --- KPIs and gates ----------------------------------------------------------------------------
 _NUMBER = r"[~≈<>≤≥]?\s*[€$£]?\s*\d[\d.,]*\s*(?:%|pp|p\b|k\b|m\b|ms|s\b|min\w*|hours?|days?|weeks?|ppm|x\b)?"
 _KPI_PARTS = {
-    "baseline": re.compile(rf"(?:baseline|before|was|from|today|currently)\s*(?:of|:|was|is)?\s*({_NUMBER})", re.I),
-    "target": re.compile(rf"(?:target(?:ed)?|goal|aim(?:ed)?|to reach|wanted|expected)\s*(?:of|:|was|is|to)?\s*({_NUMBER})", re.I),
-    "achieved": re.compile(rf"(?:achieved|actual|reached|measured|got|result(?:ed)?|came in at|landed at|ended at|to)\s*(?:of|:|was|is)?\s*({_NUMBER})", re.I),
+    "baseline": re.compile(
+        rf"(?:baseline|before|was|from|today|currently)\s*(?:of|:|was|is)?\s*({_NUMBER})", re.I
+    ),
+    "target": re.compile(
+        rf"(?:target(?:ed)?|goal|aim(?:ed)?|to reach|wanted|expected)\s*(?:of|:|was|is|to)?\s*({_NUMBER})",
+        re.I,
+    ),
+    "achieved": re.compile(
+        rf"(?:achieved|actual|reached|measured|got|result(?:ed)?|came in at|landed at|ended at|to)\s*(?:of|:|was|is)?\s*({_NUMBER})",
+        re.I,
+    ),
 }
 
 
@@ -310,7 +398,9 @@ def read_kpis(doc: ParsedDocument) -> None:
             cells = [c.split(": ", 1)[-1] for c in unit.text.split(" | ")]
             metric = next((c for c in cells if not re.fullmatch(r"[\d\W]*\w{0,3}", c)), cells[0])
         else:
-            metric = re.split(r"[:—–(]|\b(?:went|fell|rose|dropped|from|was|were|is|of)\b", unit.text, maxsplit=1)[0]
+            metric = re.split(
+                r"[:—–(]|\b(?:went|fell|rose|dropped|from|was|were|is|of)\b", unit.text, maxsplit=1
+            )[0]
         kpi: dict[str, Any] = {"metric": metric.strip(" -*")[:120] or unit.text[:120]}
         for part, rx in _KPI_PARTS.items():
             m = rx.search(unit.text)
@@ -329,17 +419,31 @@ _GATE_REF = re.compile(
     re.I,
 )
 _GATE_DECISIONS: tuple[tuple[str, str], ...] = (
-    ("reject", r"\b(rejected|declined|turned down|refused|did not approve|not approved|no funding)\b"),
-    ("stop", r"\b(no-?go|stop(ped)?|kill(ed)?|cancel+ed|closed the poc|end(ed)? the (poc|pilot)|not (to )?proceed|halt(ed)?)\b"),
-    ("continue", r"\b(continue[ds]?|extend(ed)?|another \w+ weeks|more time|re-?scope[ds]?|pivot(ed)?|conditional|with conditions|carry on|keep going)\b"),
-    ("go", r"\b(go\b|go-ahead|approved|passed|proceed(ed)?|green[- ]?light|signed off|move[ds]? (on )?to|advance[ds]?|go to (pilot|production))"),
+    (
+        "reject",
+        r"\b(rejected|declined|turned down|refused|did not approve|not approved|no funding)\b",
+    ),
+    (
+        "stop",
+        r"\b(no-?go|stop(ped)?|kill(ed)?|cancel+ed|closed the poc|end(ed)? the (poc|pilot)|not (to )?proceed|halt(ed)?)\b",
+    ),
+    (
+        "continue",
+        r"\b(continue[ds]?|extend(ed)?|another \w+ weeks|more time|re-?scope[ds]?|pivot(ed)?|conditional|with conditions|carry on|keep going)\b",
+    ),
+    (
+        "go",
+        r"\b(go\b|go-ahead|approved|passed|proceed(ed)?|green[- ]?light|signed off|move[ds]? (on )?to|advance[ds]?|go to (pilot|production))",
+    ),
 )
 _GATE_DEC_RX = [(name, re.compile(rx, re.I)) for name, rx in _GATE_DECISIONS]
 _PLANNED = re.compile(r"\b(will|planned|scheduled|booked|is due|next|upcoming|to be held)\b", re.I)
 
 
 def _gate_decision(text: str) -> str | None:
-    if _PLANNED.search(text) and not re.search(r"\b(was|were|decided|agreed|approved)\b", text, re.I):
+    if _PLANNED.search(text) and not re.search(
+        r"\b(was|were|decided|agreed|approved)\b", text, re.I
+    ):
         return None
     found = [(m.start(), name) for name, rx in _GATE_DEC_RX if (m := rx.search(text))]
     if not found:
@@ -374,7 +478,12 @@ def read_gates(doc: ParsedDocument) -> None:
                     "text": text[:400],
                     "source": _evidence(unit),
                 }
-                same = [g for g in gates if g["gate"] == record["gate"] and (gate != "other" or g["name"].lower() == record["name"].lower())]
+                same = [
+                    g
+                    for g in gates
+                    if g["gate"] == record["gate"]
+                    and (gate != "other" or str(g["name"]).lower() == name.strip().lower())
+                ]
                 if not same:
                     gates.append(record)
                 elif same[0]["decision"] is None and record["decision"]:
@@ -403,9 +512,30 @@ def read_department(doc: ParsedDocument) -> None:
         doc.fields.pop("department", None)
 
 
+def _settle(doc: ParsedDocument) -> None:
+    """A running handover or incident in production is in production; a charter is at PoC stage."""
+    outcome = doc.fields.get("outcome") or {}
+    phase = (doc.fields.get("phase_reached") or {}).get("value")
+    if doc.kind == "charter" and not _declared(doc, "phase_reached"):
+        doc.fields["phase_reached"] = {
+            "value": "poc",
+            "evidence": "a charter proposes a PoC",
+            "source": _evidence(None),
+        }
+    if phase == "production" and (
+        outcome.get("default") or (not outcome and doc.kind == "incident")
+    ):
+        doc.fields["outcome"] = {
+            "value": "in-production",
+            "evidence": (doc.fields["phase_reached"].get("evidence") or "")[:300],
+            "source": doc.fields["phase_reached"]["source"],
+        }
+
+
 def read_facts(doc: ParsedDocument) -> None:
     read_outcome(doc)
     read_phase(doc)
+    _settle(doc)
     read_people(doc)
     read_kpis(doc)
     read_gates(doc)

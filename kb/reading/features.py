@@ -26,10 +26,19 @@ ROLES = (
 FORMS = ("paragraph", "item", "row", "code", "quote", "html")
 
 # a label a writer puts in front of a passage ("**Root cause:** ...", "Action: ...", "Q: ...")
-_LABEL = re.compile(r"^\s*(?:[-*]\s*)?(?:\*\*|__)?([A-Za-z][A-Za-z /&'()-]{1,40}?)(?:\*\*|__)?\s*[:—–]\s+")
+_LABEL = re.compile(
+    r"^\s*(?:[-*]\s*)?(?:\*\*|__)?([A-Za-z][A-Za-z /&'()-]{1,40}?)\s*"
+    r"(?:(?:\*\*|__)\s*[:—–-]|[:—–]\s*(?:\*\*|__)?|\s[—–-])\s+"
+)
 LABEL_ROLES: tuple[tuple[str, str], ...] = (
-    ("root_cause", r"root ?causes?|causes?|why|what went wrong|what bit us|problem|issue found|finding"),
-    ("lesson", r"lessons?( learned)?|learnings?|takeaways?|insights?|what we learned|keep|went well"),
+    (
+        "root_cause",
+        r"root ?causes?|causes?|why|what went wrong|what bit us|problem|issue found|finding",
+    ),
+    (
+        "lesson",
+        r"lessons?( learned)?|learnings?|takeaways?|insights?|what we learned|keep|went well",
+    ),
     (
         "recommendation",
         r"recommendations?|actions?( items?)?|next steps?|todo|to do|follow[- ]ups?|try|owner|ai|ap",
@@ -50,9 +59,18 @@ LABEL_ROLES: tuple[tuple[str, str], ...] = (
 )
 
 _CUES: tuple[tuple[str, str], ...] = (
-    ("advice", r"\b(should|must|need to|make sure|always|never|next time|in future|do not|don't|avoid|insist)\b"),
-    ("hindsight", r"\b(if we (did|were to do) it again|we would|i would|in hindsight|looking back|we learned|lesson)\b"),
-    ("causal", r"\b(because|due to|caused|root cause|the reason|led to|as a result|since the|so that nobody)\b"),
+    (
+        "advice",
+        r"\b(should|must|need to|make sure|always|never|next time|in future|do not|don't|avoid|insist)\b",
+    ),
+    (
+        "hindsight",
+        r"\b(if we (did|were to do) it again|we would|i would|in hindsight|looking back|we learned|lesson)\b",
+    ),
+    (
+        "causal",
+        r"\b(because|due to|caused|root cause|the reason|led to|as a result|since the|so that nobody)\b",
+    ),
     ("decided", r"\b(decided|agreed|approved|chose|we went with|decision|signed off|rejected)\b"),
     ("future", r"\b(will|by (mon|tues|wednes|thurs|fri)day|by \d|due|owner:|to do)\b"),
     ("risk", r"\b(risk|may|might|could|if .{0,40} then|known issue|watch|beware)\b"),
@@ -73,9 +91,18 @@ _CUES: tuple[tuple[str, str], ...] = (
 )
 # what the words of a heading suggest, in the words people use beyond our own templates
 _HEADING_WORDS: tuple[tuple[str, str], ...] = (
-    ("root_cause", r"went wrong|go well|didn.?t|bit us|problems?|issues?|challenges?|why|causes?|sideways|failed|failure|pain|mistakes?|findings?"),
-    ("lesson", r"learn|takeaways?|again|next time|advice|younger self|keep|insights?|reflections?|what worked|went well|lessons?"),
-    ("recommendation", r"actions?|next steps?|to ?dos?|follow|recommend|try|proposals?|what now|asks?"),
+    (
+        "root_cause",
+        r"went wrong|go well|didn.?t|bit us|problems?|issues?|challenges?|why|causes?|sideways|failed|failure|pain|mistakes?|findings?",
+    ),
+    (
+        "lesson",
+        r"learn|takeaways?|again|next time|advice|younger self|keep|insights?|reflections?|what worked|went well|lessons?",
+    ),
+    (
+        "recommendation",
+        r"actions?|next steps?|to ?dos?|follow|recommend|try|proposals?|what now|asks?",
+    ),
     ("decision", r"decisions?|resolution|verdict|outcome|conclusion|agreed"),
     ("risk", r"risks?|watch|open (points|questions)|known|caveats?|gotchas?|limitations?"),
     ("kpi", r"kpis?|results?|numbers|metrics?|figures|measure"),

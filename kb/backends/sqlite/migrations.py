@@ -169,12 +169,18 @@ def m005_vectors_autoincrement(db: Database) -> None:
     db.execute("CREATE INDEX idx_vectors_model ON vectors(model)")
 
 
+def m006_unit_confidence(db: Database) -> None:
+    """The reading layer's confidence in each unit's kind (NULL: the kind came from a heading)."""
+    db.execute("ALTER TABLE units ADD COLUMN confidence REAL")
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     m001_create_tables,
     m002_vectors,
     m003_keys_and_audit,
     m004_generation,
     m005_vectors_autoincrement,
+    m006_unit_confidence,
 ]
 
 

@@ -20,7 +20,15 @@ from kb.backends.base import FACETS, Filters, Ref
 from kb.backends.sqlite import migrations
 
 _JSON_COLUMNS = ("fields", "warnings")
-_TABLES: tuple[str, ...] = ("documents", "units", "vectors", "pattern_tags", "facets", "audit", "api_keys")
+_TABLES: tuple[str, ...] = (
+    "documents",
+    "units",
+    "vectors",
+    "pattern_tags",
+    "facets",
+    "audit",
+    "api_keys",
+)
 _TABLES += ("units_fts", "documents_fts")
 _CHUNK = 900  # bound parameters per statement, under SQLite's limit
 
@@ -203,6 +211,38 @@ class SqliteStore:
                 if vectors
                 else None
             )
+            self._notify(Change(added=vids, vectors=array, removed=removed))
+
+    def replace_document(
+        self,
+        document: dict[str, Any],
+        units: list[dict[str, Any]],
+        tags: list[dict[str, Any]],
+        facets: list[tuple[str, str]],
+        *,
+        vectors: list[dict[str, Any]],
+    ) -> None:
+        """A stored document read again: the same id and versions, new units, tags and vectors."""
+        doc_id = document["id"]
+        row = {k: (json.dumps(v) if k in _JSON_COLUMNS else v) for k, v in document.items()}
+        with self.transaction():
+            removed = self._vids_of(doc_id)
+            for table in ("pattern_tags", "units", "facets", "vectors"):
+                self.conn.execute(f"DELETE FROM [{table}] WHERE document_id = ?", [doc_id])
+            names = [k for k in row if k != "id"]
+            self.conn.execute(
+                f"UPDATE documents SET {', '.join(f'[{k}] = ?' for k in names)} WHERE id = ?",
+                [row[k] for k in names] + [doc_id],
+            )
+            for unit in units:
+                self._insert("units", unit)
+            for tag in tags:
+                self._insert("pattern_tags", tag)
+            for facet, value in sorted(set(facets)):
+                self._insert("facets", {"document_id": doc_id, "facet": facet, "value": value})
+            vids = [self._insert("vectors", {**v, "document_id": doc_id}) for v in vectors]
+            self._bump()
+            array = np.stack([np.frombuffer(v["vector"], dtype=np.float32) for v in vectors])
             self._notify(Change(added=vids, vectors=array, removed=removed))
 
     def _vids_of(self, document_id: str) -> list[int]:

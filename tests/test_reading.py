@@ -1,0 +1,167 @@
+"""The reading layer: roles, kind and facts read from documents as other people write them."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from kb.cli import cli
+from kb.reading.features import label_role
+
+
+def stored(kb, text: str, name: str = "doc.md") -> dict:
+    result = kb.ingest_bytes(text.encode(), source=name, source_key=name)[0]
+    assert result.status == "added", result.reason
+    return kb.get_document(result.document_id)
+
+
+def test_labels_people_write_name_roles():
+    assert label_role("**Root cause:** the vendor picked the test set") == "root_cause"
+    assert label_role("Action: Maria to book the DPIA by Friday") == "recommendation"
+    assert label_role("Decision: no-go at Gate 2") == "decision"
+    assert label_role("Takeaway - measure handling time from day one") == "lesson"
+    assert label_role("The vendor picked the test set") is None
+
+
+def test_a_bold_label_gives_the_role_without_any_heading(kb):
+    doc = stored(
+        kb,
+        "Subject: where the claims OCR pilot landed\n\nHi all,\n\n"
+        "**Root cause:** the vendor tuned the model on its own curated set of clean forms.\n\n"
+        "**Lesson:** get a sample of real production forms before the vendor touches the model.\n\n"
+        "Thanks,\nDana Whitfield\n",
+        "mail.txt",
+    )
+    kinds = {u["text"][:14]: u["kind"] for u in doc["units"]}
+    assert kinds["Root cause: th"] == "root_cause"
+    assert kinds["Lesson: get a "] in ("lesson", "recommendation")
+    assert all(u["confidence"] is not None for u in doc["units"])
+
+
+def test_handover_from_and_to_in_prose_and_a_possible_owner_is_not_the_recipient(kb):
+    doc = stored(
+        kb,
+        "# Demand forecast: handover\n\n"
+        "Ownership of the weekly job moves from Data Science (Aaron Feld, DS lead) to Supply "
+        "Chain Planning (Grace Liu, ops owner) on 1 July 2024.\n\n"
+        "## Open points\n\n- Hosting after Q3 is open; we hope Marco Bellini's team might pick "
+        "it up later.\n",
+        "demand-forecast-handover.md",
+    )
+    assert doc["kind"] == "handoff"
+    assert doc["fields"]["handoff_from"][0]["name"] == "Aaron Feld"
+    assert doc["fields"]["handoff_to"][0]["name"] == "Grace Liu"
+    people = {p["name"]: p["role"] for p in doc["fields"]["people"]}
+    assert people.get("Marco Bellini") == "other"
+
+
+def test_outcome_and_phase_come_with_their_evidence(kb):
+    doc = stored(
+        kb,
+        "# Invoice anomaly PoC: close-out\n\nThe PoC ran for ten weeks on last year's invoices.\n\n"
+        "On 14 November the steering committee declined to fund the pilot.\n",
+        "close-out.md",
+    )
+    assert doc["outcome"] == "rejected-by-leadership"
+    assert "declined" in doc["fields"]["outcome"]["evidence"]
+    assert doc["phase_reached"] == "poc"  # the pilot it asked for never ran
+
+
+def test_unknown_when_the_document_does_not_say(kb):
+    doc = stored(
+        kb,
+        "# Notes on a forecasting idea\n\n- Agree the success number with the sponsor first.\n"
+        "- Keep the configuration in the repository.\n",
+        "notes.md",
+    )
+    assert doc["outcome"] is None and doc["phase_reached"] is None
+
+
+def test_gate_decisions_and_kpis(kb):
+    doc = stored(
+        kb,
+        "# Line 3 vision PoC\n\n## Reviews\n\n- Gate 1 (20 March 2024): continue, with the "
+        "glare problem to fix.\n- At the pilot exit review on 30 October 2024 we agreed to stop.\n\n"
+        "## Numbers\n\n| KPI | Baseline | Target | Actual |\n|---|---|---|---|\n"
+        "| Defect escapes (ppm) | 420 | 150 | 180 |\n",
+        "line3.md",
+    )
+    gates = {g["gate"]: g["decision"] for g in doc["fields"]["gates"]}
+    assert gates["gate-1"] == "continue" and gates["pilot-exit"] == "stop"
+    kpis = doc["fields"]["kpis"]
+    assert any("Defect escapes" in str(k["metric"]) for k in kpis)
+
+
+@pytest.mark.parametrize(
+    "name,text",
+    [
+        ("flat.txt", "we tried a chatbot it did not work people did not use it " * 40),
+        (
+            "long.md",
+            "# Long\n\n" + "\n\n".join(f"Paragraph {i} about the pilot." for i in range(3000)),
+        ),
+        (
+            "german.md",
+            "# Rückblick\n\nDas Projekt wurde nach dem Pilot eingestellt, weil die Daten fehlten.\n",
+        ),
+        ("table.md", "| a | b |\n|---|---|\n| 1 | 2 |\n| 3 | 4 |\n"),
+    ],
+)
+def test_odd_documents_get_a_record_and_honest_unknowns(kb, name, text):
+    doc = stored(kb, text, name)
+    assert doc["kind"] in ("postmortem", "handoff", "charter", "incident", "other")
+    assert doc["units"]
+
+
+def test_reparse_keeps_ids_and_embeds_only_what_changed(kb, tmp_path):
+    path = tmp_path / "pm.md"
+    path.write_text(
+        "# Bot postmortem\n\n## What bit us\n- Nobody owned the bot after the PoC team left.\n"
+        "## If we did it again\n- Name an operations owner at Gate 0.\n"
+    )
+    before = kb.ingest_paths([str(path)]).results[0]
+    old = kb.get_document(before.document_id)
+    report = kb.reparse()
+    assert [r.status for r in report.results] == ["reparsed"]
+    new = kb.get_document(before.document_id)
+    assert [u["id"] for u in new["units"]] == [u["id"] for u in old["units"]]
+    assert new["version"] == old["version"]
+    entry = kb.audit.entries(limit=1)[0]
+    assert entry["action"] == "reparse" and entry["detail"]["embedded"] == 0
+    assert kb.search("operations owner", limit=1, mode="bm25")["hits"]
+    assert kb.vectors.count == len(new["units"]) + 1
+
+
+def test_extract_eval_scores_a_store(tmp_path):
+    docs = tmp_path / "set" / "docs"
+    docs.mkdir(parents=True)
+    (docs / "a.md").write_text(
+        "# Claims OCR: postmortem\n\n## What went wrong\n- The vendor's curated forms hid the "
+        "handwriting problem.\n\n## Lessons\n- Test on real forms from week one.\n"
+    )
+    expected = {
+        "documents": {
+            "a.md": {
+                "form": "bold-labels",
+                "kind": "postmortem",
+                "phase": "unknown",
+                "outcome": "unknown",
+                "lessons": ["Test on real forms from week one."],
+                "root_causes": ["The vendor's curated forms hid the handwriting problem."],
+                "patterns": ["production-divergence"],
+            }
+        }
+    }
+    (tmp_path / "set" / "expected.json").write_text(json.dumps(expected))
+    db = str(tmp_path / "e.db")
+    assert CliRunner().invoke(cli, ["--db", db, "ingest", str(docs)]).exit_code == 0
+    result = CliRunner().invoke(
+        cli, ["--db", db, "extract-eval", str(tmp_path / "set" / "expected.json"), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    scored = json.loads(result.stdout)
+    assert scored["documents"] == 1
+    assert scored["overall"]["kind"] == 1.0 and scored["overall"]["lessons"] == 1.0
+    assert "bold-labels" in scored["by_form"]
