@@ -207,9 +207,9 @@ class SemanticTagger:
             sentences = split_sentences(text) or [text]
             for j in found + weak:
                 lexical = [self._lexical_score(sent, j) for sent in sentences]
-                best = sentences[lexical.index(max(lexical))]
+                evidence = sentences[lexical.index(max(lexical))]
                 how = "semantic" if j in found else "semantic, by role"
-                tags.append(PatternTag(self.ids[j], best[:500], f"{how}: {row[j]:.2f}"))
+                tags.append(PatternTag(self.ids[j], evidence[:500], f"{how}: {row[j]:.2f}"))
             out.append(tags)
         return out
 
