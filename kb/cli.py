@@ -115,6 +115,12 @@ def _print_report(report: Report, as_json: bool) -> None:
         sys.exit(1)
 
 
+def _confidence(unit: dict[str, Any]) -> str:
+    """' 0.83' when the reading layer chose the kind, '' when a heading or fence did."""
+    value = unit.get("confidence")
+    return f" {value:.2f}" if isinstance(value, int | float) and value < 1 else ""
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option(
@@ -263,8 +269,8 @@ def show(obj: Context, document_id: str, as_json: bool) -> None:
     for unit in doc["units"]:
         tags = f" [{', '.join(t['pattern'] for t in unit['patterns'])}]" if unit["patterns"] else ""
         click.echo(
-            f"  {unit['id']} {unit['kind']:<14} {unit['section']} (lines {unit['line_start']}-"
-            f"{unit['line_end']}){tags}"
+            f"  {unit['id']} {unit['kind']:<14}{_confidence(unit)} {unit['section']} "
+            f"(lines {unit['line_start']}-{unit['line_end']}){tags}"
         )
         click.echo(f"      {unit['text'][:200]}")
 

@@ -15,23 +15,10 @@ from kb.reading.doc_kind import kind_model
 from kb.reading.facts import read_facts
 from kb.reading.features import ROLES, label_role
 from kb.reading.roles import role_model
-from kb.records import ParsedDocument
+from kb.records import UNIT_KINDS, ParsedDocument
 
 # heading kinds that say what a passage is; the others only say where it stands
-_SPECIFIC = {
-    "lesson",
-    "root_cause",
-    "constraint",
-    "recommendation",
-    "decision",
-    "prompt",
-    "config",
-    "risk",
-    "timeline",
-    "criteria",
-    "kpi",
-    "gate",
-}
+_SPECIFIC = set(UNIT_KINDS) - {"summary", "impact", "context", "other"}
 KEEP_HEADING = 0.8  # the classifier overrules a telling heading only when at least this sure
 KIND_MARGIN = 0.5  # the document kind model overrules the heading rules only when this sure
 

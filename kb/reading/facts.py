@@ -4,6 +4,7 @@ phase reached and outcome (with evidence, `unknown` when unsaid), people, KPIs a
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Any
 
 from ingest import fields as f
@@ -244,6 +245,9 @@ _SAID = re.compile(
 )
 
 
+_SPEAKER = re.compile(r"^\W*(\[[^]]*\]\s*)?")  # "[09:31] Anita Kowal: ..." in a chat export
+
+
 def _person_names(text: str) -> list[str]:
     out = []
     for name in f.people(text):
@@ -274,7 +278,7 @@ def read_people(doc: ParsedDocument) -> None:
             role = {"owners": "owner", "authors": "author"}.get(key, _role_of(p.get("role") or ""))
             if p.get("name") and f.people(str(p["name"])):
                 add(p.get("name"), role, None, p.get("role") or key)
-    low = doc.text.lower()
+    words = Counter(re.findall(r"[a-zà-ÿ'’-]+", doc.text.lower()))
     for unit in doc.units:
         texts = [unit.text] if unit.form == "row" else f.sentences(unit.text)
         for text in texts:
@@ -283,9 +287,8 @@ def read_people(doc: ParsedDocument) -> None:
                 # the words around the name say the role: "Priya Nair, our product owner"
                 at = text.find(name)
                 window = text[max(0, at - 60) : at + len(name) + 60]
-                first = name.split()[0].lower()
-                named_again = len(re.findall(rf"\b{re.escape(first)}\b", low)) >= 2
-                speaking = bool(re.match(rf"\W*(\[[^]]*\]\s*)?{re.escape(name)}\s*[:(,-]", text))
+                named_again = words[name.split()[0].lower()] >= 2
+                speaking = _SPEAKER.sub("", text).startswith(name)
                 if not (_SAID.search(window) or named_again or speaking or unit.form == "row"):
                     continue  # a capitalised pair with nothing to say it is a person here
                 add(name, "other" if future else _role_of(window), unit, text)

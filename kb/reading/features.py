@@ -88,8 +88,14 @@ _CUES: tuple[tuple[str, str], ...] = (
     ("prompt", r"\byou are\b|\{\{|\{[a-z_]+\}|system prompt|answer only"),
     ("config", r"[a-z_]+\s*[=:]\s*[\d.]+|temperature|top_k|chunk|threshold|\.ya?ml|\.json"),
     ("first_person", r"\b(i|we|our|my)\b"),
-    ("negative", r"\b(never|nobody|no one|didn't|did not|wasn't|weren't|couldn't|could not|failed|missing|without|too late|lack\w*|nor|hadn't|had not|no\b)"),
-    ("surprise", r"\b(turned out|turns out|assumed|underestimat\w*|overlooked|we found|it became clear|reali[sz]ed|bit us|blindsided|surprise\w*)\b"),
+    (
+        "negative",
+        r"\b(never|nobody|no one|didn't|did not|wasn't|weren't|couldn't|could not|failed|missing|without|too late|lack\w*|nor|hadn't|had not|no\b)",
+    ),
+    (
+        "surprise",
+        r"\b(turned out|turns out|assumed|underestimat\w*|overlooked|we found|it became clear|reali[sz]ed|bit us|blindsided|surprise\w*)\b",
+    ),
     ("past_event", r"\b(was|were|had|did|went|took|fell|dropped|rose|broke|stopped|ran)\b"),
 )
 # what the words of a heading suggest, in the words people use beyond our own templates
