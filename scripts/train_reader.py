@@ -135,7 +135,7 @@ def padded(model, classes: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:  #
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--check", action="store_true", help="print leave-one-writer-out accuracy")
-    parser.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
+    parser.add_argument("--c", type=float, default=0.3, help="inverse regularisation strength")
     parser.add_argument(
         "--without",
         default=None,
