@@ -40,6 +40,13 @@ DOC_FEATURES: tuple[str, ...] = (
     + tuple(f"share:{k}" for k in UNIT_KINDS)
     + tuple(f"title:{n}" for n, _ in _WORDS)
     + tuple(f"open:{n}" for n, _ in _WORDS)
+    + ("tense:future", "tense:past")
+)
+_FUTURE = re.compile(
+    r"\b(will|would|shall|plan(ned)? to|propose[ds]?|aim to|intend|going to|next step)\b", re.I
+)
+_PAST = re.compile(
+    r"\b(was|were|did|had|went|ran|found|turned out|ended|stopped|failed|learned|\w{3,}ed)\b", re.I
 )
 MODEL_PATH = Path(__file__).resolve().parent.parent / "data" / "reader-kinds.npz"
 
@@ -54,7 +61,15 @@ def document_features(doc: ParsedDocument, unit_vectors: np.ndarray) -> np.ndarr
     title = np.array([1.0 if rx.search(probe) else 0.0 for _, rx in _RX], dtype=np.float32)
     opening = doc.text[:600]
     open_ = np.array([1.0 if rx.search(opening) else 0.0 for _, rx in _RX], dtype=np.float32)
-    return np.concatenate([vec[:384], share, title, open_]).astype(np.float32)
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+|\n+", doc.text) if len(s) > 20] or [""]
+    tense = np.array(
+        [
+            sum(1 for s in sentences if _FUTURE.search(s)) / len(sentences),
+            sum(1 for s in sentences if _PAST.search(s)) / len(sentences),
+        ],
+        dtype=np.float32,
+    )
+    return np.concatenate([vec[:384], share, title, open_, tense]).astype(np.float32)
 
 
 class KindModel:

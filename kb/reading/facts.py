@@ -50,7 +50,7 @@ _HEDGE = re.compile(
 _PHASES: tuple[tuple[str, str], ...] = (
     (
         "production",
-        r"\b(roll(ed|ing)? (it )?out to (all|every)|go for all|go to production|moved? to production|went live|gone live|go(es)?[- ]live (on|in|date|was)|since go-?live|after go-?live|approved go-?live|(is|was|are|were|been|now|running|live) in production|in production (since|for|at)|live (for|since) |production (rollout|launch|traffic|incident|users)|rolled out to|(were|was) rolled out|launched to|general availability|repro'?d in prod|in prod\b|(days?|weeks?|months?) (live|in production)|switch(ed|ing)? (it )?off|turned off|rolled back|decommissioned)",
+        r"\b(roll(ed|ing)? (it )?out to (all|every)|go for all|go to production|moved? to production|went live|gone live|go(es)?[- ]live (on|in|date|was)|since go-?live|after go-?live|approved go-?live|(is|was|are|were|been|now|running|live) in production|in production (since|for|at)|live (for|since) |production (rollout|launch|traffic|incident|users)|rolled out to|(were|was) rolled out|launched to|general availability|repro'?d in prod|in prod\b|(days?|weeks?|months?) (live|in production)|switched (it |the \w+ )?off|switching off (our|the|it)|turned (it |the \w+ )?off|rolled back|decommissioned)",
     ),
     (
         "pilot",
