@@ -10,6 +10,7 @@ result (`python bench/reading.py`).
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -24,11 +25,14 @@ from kb.reading.doc_kind import DOC_FEATURES, KINDS, document_features  # noqa: 
 from kb.reading.features import FEATURES, ROLES, passage_features, section_means  # noqa: E402
 from kb.reading.labels import LabelledSet, unit_roles  # noqa: E402
 from kb.reading.roles import MODEL_PATH  # noqa: E402
+from kb.records import Unit  # noqa: E402
 from kb.vectors import unit_input  # noqa: E402
 
 TRAIN_WRITERS = ("writer-a", "writer-b")
 SCALE = 10.0  # unit vectors are small per dimension: scaled so regularisation does not drown them
 OWN_WEIGHT = 0.3  # our own corpus is labelled by its headings: many units, weaker labels
+EXEMPLAR_WEIGHT = 0.2  # kb/data/pattern-exemplars.jsonl: our writing, labelled one by one (0.2 best of 0-1, writers a and b left out in turn)
+EXEMPLARS = ROOT / "kb" / "data" / "pattern-exemplars.jsonl"
 _OWN = {
     "lesson": "lesson",
     "root_cause": "root_cause",
@@ -96,6 +100,19 @@ def collect(embedder, corpus: Path):  # type: ignore[no-untyped-def]
             doc = parse(path)
             labels = {i: r for i, u in enumerate(doc.units) if (r := own_label(u.kind, u.text))}
             add_doc(doc, labels, OWN_WEIGHT, "own", kind)
+    # the tagger's exemplars: passages with a kind and no heading, as in e-mails and chat exports
+    exemplars = [json.loads(line) for line in EXEMPLARS.read_text("utf-8").splitlines() if line]
+    units = [Unit(_OWN.get(r["kind"], "context"), r["text"], "(preamble)", 1, 1) for r in exemplars]
+    for u in units:
+        u.form, u.heading_kind = "paragraph", "other"
+    vectors = embedder.embed([unit_input("Postmortem", u) for u in units])
+    for i, u in enumerate(units):
+        units_x.append(vectors[i])
+        sec_x.append(vectors[i])  # each stands alone, as a one-passage section would
+        feats.append(passage_features(u))
+        roles.append(u.kind)
+        weights.append(EXEMPLAR_WEIGHT)
+        groups.append("exemplars")
     charter_dirs = [corpus / "charters", corpus / "charters" / "extra"]
     charter_dirs += [corpus / "charters" / "writers" / w for w in ("writer-d", "writer-e")]
     for folder in charter_dirs:
