@@ -55,12 +55,16 @@ def _gate_type(value: Any) -> str:
     return text
 
 
-def _kind_ok(units: list[dict[str, Any]], text: str, kinds: tuple[str, ...]) -> bool | None:
-    """Whether the unit holding `text` has one of `kinds`; None when no unit holds it."""
-    holding = [u for u in units if contains(u["text"], text)]
-    if not holding:
-        return None
-    return min(holding, key=lambda u: len(u["text"]))["kind"] in kinds
+def _holding(units: list[dict[str, Any]], text: str) -> dict[str, Any] | None:
+    """The shortest unit that holds the text, if any."""
+    found = [u for u in units if contains(u["text"], text)]
+    return min(found, key=lambda u: len(u["text"])) if found else None
+
+
+def _kind_ok(units: list[dict[str, Any]], text: str, kinds: tuple[str, ...]) -> bool:
+    """Whether the unit holding `text` has one of `kinds` (False when no unit holds it)."""
+    unit = _holding(units, text)
+    return unit is not None and unit["kind"] in kinds
 
 
 class Tally:
@@ -119,9 +123,9 @@ def score_document(record: dict[str, Any], exp: dict[str, Any], tally: Tally) ->
             ),
         )
     for lesson in exp.get("lessons") or []:
-        tally.add("lessons", bool(_kind_ok(units, lesson, ("lesson", "recommendation"))))
+        tally.add("lessons", _kind_ok(units, lesson, ("lesson", "recommendation")))
     for cause in exp.get("root_causes") or []:
-        tally.add("root_causes", bool(_kind_ok(units, cause, ("root_cause",))))
+        tally.add("root_causes", _kind_ok(units, cause, ("root_cause",)))
     want_p = set(exp.get("patterns") or [])
     got_p = {p["pattern"] if isinstance(p, dict) else p for p in record.get("patterns") or []}
     tally.add("patterns_tp", True, len(want_p & got_p))
@@ -132,22 +136,20 @@ def score_document(record: dict[str, Any], exp: dict[str, Any], tally: Tally) ->
 def score_units(record: dict[str, Any], passages: list[Any], tally: Tally) -> None:
     """Unit-level patterns: recall over labelled passages, precision over the tags on their units."""
     units = record.get("units") or []
-    seen: dict[str, set[str]] = {}
+    labels: dict[str, set[str]] = {}  # unit id -> patterns its labelled passages show
+    tags: dict[str, set[str]] = {}  # unit id -> patterns the reader tagged it with
     for p in passages:
-        holding = [u for u in units if contains(u["text"], p.text)]
-        if not holding:
+        unit = _holding(units, p.text)
+        if unit is None:
             continue
-        unit = min(holding, key=lambda u: len(u["text"]))
-        tags = {t["pattern"] for t in unit.get("patterns") or []}
+        key = unit.get("id", unit["text"])
+        tags[key] = {t["pattern"] for t in unit.get("patterns") or []}
         for pattern in p.patterns:
-            tally.add("unit_recall", pattern in tags)
-        seen.setdefault(unit["id"] if "id" in unit else unit["text"], set()).update(p.patterns)
-        seen[unit.get("id", unit["text"]) + "#tags"] = tags
-    for key, labels in list(seen.items()):
-        if key.endswith("#tags"):
-            continue
-        for tag in seen.get(key + "#tags", set()):
-            tally.add("unit_precision", tag in labels)
+            tally.add("unit_recall", pattern in tags[key])
+        labels.setdefault(key, set()).update(p.patterns)
+    for key, found in tags.items():
+        for tag in found:
+            tally.add("unit_precision", tag in labels[key])
 
 
 def evaluate(records: dict[str, dict[str, Any]], labelled: LabelledSet) -> dict[str, Any]:

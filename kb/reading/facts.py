@@ -192,12 +192,6 @@ _FUTURE = re.compile(
     r"\b(might|may|could|hope|hopefully|possibly|perhaps|maybe|would be|if .{0,30}(agrees|has time)|later|eventually|candidate)\b",
     re.I,
 )
-_HANDOFF = re.compile(
-    r"hand(?:ed|ing|s)?[- ]?(?:it )?over (?:by|from) (?P<a>[^,.;()]+?)(?:\s*\([^)]*\))? to (?P<b>[^,.;()]+)"
-    r"|hand(?:ed|ing|s)?[- ]?(?:over|off)(?: of [^,.;]+?)? from (?P<c>[^,.;()]+?)(?:\s*\([^)]*\))? to (?P<d>[^,.;()]+)"
-    r"|(?P<e>[A-Z][\w'-]+ [A-Z][\w'-]+)(?:\s*\([^)]*\))? (?:is )?hand(?:s|ing|ed) (?:\w+ )?over to (?P<f>[^,.;()]+)"
-    r"|(?P<g>[A-Z][\w'-]+ [A-Z][\w'-]+)(?:\s*\([^)]*\))? (?:will )?tak(?:es|ing|e) over (?:from (?P<h>[^,.;()]+))?",
-)
 _FROM_KEY = re.compile(
     r"^\s*(?:[-*]\s*)?(?:\*\*)?(handed over by|handing over|from|outgoing owner|previous owner|old owner|handover from)(?:\*\*)?\s*:\s*(.+)$",
     re.I | re.M,

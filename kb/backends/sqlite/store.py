@@ -185,19 +185,9 @@ class SqliteStore:
     ) -> None:
         """Write a document whole, with its units, tags, facets and vectors."""
         row = {k: (json.dumps(v) if k in _JSON_COLUMNS else v) for k, v in document.items()}
-        vids: list[int] = []
         with self.transaction():
             self._insert("documents", row)
-            for unit in units:
-                self._insert("units", unit)
-            for tag in tags:
-                self._insert("pattern_tags", tag)
-            for facet, value in sorted(set(facets)):
-                self._insert(
-                    "facets", {"document_id": document["id"], "facet": facet, "value": value}
-                )
-            for vector in vectors or []:
-                vids.append(self._insert("vectors", {**vector, "document_id": document["id"]}))
+            vids = self._insert_parts(document["id"], units, tags, facets, vectors or [])
             removed: list[int] = []
             if supersedes:
                 removed = self._vids_of(supersedes)
@@ -234,16 +224,27 @@ class SqliteStore:
                 f"UPDATE documents SET {', '.join(f'[{k}] = ?' for k in names)} WHERE id = ?",
                 [row[k] for k in names] + [doc_id],
             )
-            for unit in units:
-                self._insert("units", unit)
-            for tag in tags:
-                self._insert("pattern_tags", tag)
-            for facet, value in sorted(set(facets)):
-                self._insert("facets", {"document_id": doc_id, "facet": facet, "value": value})
-            vids = [self._insert("vectors", {**v, "document_id": doc_id}) for v in vectors]
+            vids = self._insert_parts(doc_id, units, tags, facets, vectors)
             self._bump()
             array = np.stack([np.frombuffer(v["vector"], dtype=np.float32) for v in vectors])
             self._notify(Change(added=vids, vectors=array, removed=removed))
+
+    def _insert_parts(
+        self,
+        doc_id: str,
+        units: list[dict[str, Any]],
+        tags: list[dict[str, Any]],
+        facets: list[tuple[str, str]],
+        vectors: list[dict[str, Any]],
+    ) -> list[int]:
+        """A document's units, tags, facets and vectors; returns the vids, in the order given."""
+        for unit in units:
+            self._insert("units", unit)
+        for tag in tags:
+            self._insert("pattern_tags", tag)
+        for facet, value in sorted(set(facets)):
+            self._insert("facets", {"document_id": doc_id, "facet": facet, "value": value})
+        return [self._insert("vectors", {**v, "document_id": doc_id}) for v in vectors]
 
     def _vids_of(self, document_id: str) -> list[int]:
         return [
