@@ -59,10 +59,10 @@ def pandoc(src: Path, dest: Path, *extra: str) -> None:
     run("pandoc", "-f", "markdown+hard_line_breaks-yaml_metadata_block", str(src), "-o", str(dest), *extra)
 
 
-def to_pdf(src: Path, dest: Path) -> None:
+def soffice(src: Path, dest: Path, to: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        run("soffice", "--headless", "--convert-to", "pdf", "--outdir", tmp, str(src))
-        shutil.move(Path(tmp) / (src.stem + ".pdf"), dest)
+        run("soffice", "--headless", "--convert-to", to, "--outdir", tmp, str(src))
+        shutil.move(Path(tmp) / f"{src.stem}.{to}", dest)
 
 
 def mail(name: str, twin: Path, how: str) -> None:
@@ -104,10 +104,15 @@ def register_xlsx() -> None:
         if not rows:
             continue
         sheet = book.create_sheet((section.heading or "Register")[:31].replace("/", "-"))
-        header = list(rows[0].cells or {})
-        sheet.append(header)
+        header: list[str] = []
         for block in rows:
-            sheet.append(list((block.cells or {}).values()))
+            cells = block.cells or {}
+            if list(cells) != header:  # a table of its own: a blank row, then its header
+                if header:
+                    sheet.append([])
+                header = list(cells)
+                sheet.append(header)
+            sheet.append(list(cells.values()))
     book.save(OUT / "line3-register.xlsx")
 
 
@@ -121,9 +126,9 @@ def main() -> int:
         md = OUT / f"{name}.md"
         md.write_text(word_form(twin.read_text("utf-8")), "utf-8")
         pandoc(md, OUT / f"{name}.docx")
-        pandoc(md, OUT / f"{name}.odt")
-        pandoc(md, OUT / f"{name}.pptx")
-        to_pdf(OUT / f"{name}.docx", OUT / f"{name}.pdf")
+        pandoc(md, OUT / f"{name}.pptx", "--slide-level=2")
+        soffice(OUT / f"{name}.docx", OUT / f"{name}.pdf", "pdf")
+        soffice(OUT / f"{name}.docx", OUT / f"{name}.odt", "odt")  # pandoc's own .odt has malformed styles.xml
     for name, twin in TWINS.items():
         mail(name, OUT / f"{name}.md", MAIL[name])
     register_xlsx()

@@ -26,13 +26,13 @@ def paragraph(lines: list[str]) -> str:
 
 
 def heading(level: int, text: str) -> str:
-    return f"{'#' * max(1, min(level, 6))} {inline(text).strip()}"
+    return f"{'#' * max(1, min(level, 6))} {inline(' '.join(text.split()))}"
 
 
 def item(text: str, *, level: int = 0, ordered: bool = False) -> str:
     bullet = "1." if ordered else "-"
     pad = "   " * level if ordered else "  " * level
-    parts = [line(t) for t in text.split("\n") if t.strip()]
+    parts = [line(" ".join(t.split())) for t in text.split("\n") if t.strip()]
     return pad + f"{bullet} " + ("  \n" + pad + "  ").join(parts)
 
 
