@@ -1,12 +1,16 @@
-"""Ingesters: turn submitted files (Markdown, text, HTML, JSON/JSONL/CSV) into kb records."""
+"""Ingesters: turn submitted files (Markdown, text, HTML, JSON/JSONL/CSV, Word, PDF, PowerPoint,
+OpenDocument, Excel, e-mail, zip exports) into kb records."""
 
 from __future__ import annotations
 
 import hashlib
 import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import PurePath
 
+from ingest import convert as conv
+from ingest.convert.archive import Limits, Member, members
 from ingest.encoding import decode
 from ingest.errors import IngestError
 from ingest.extract import extract
@@ -33,11 +37,111 @@ SUFFIXES = {
     ".ndjson": "jsonl",
     ".csv": "csv",
 }
-FORMATS = ("markdown", "text", "html", "json", "jsonl", "csv")
+SUFFIXES.update(conv.SUFFIXES)
+TEXT_FORMATS = ("markdown", "text", "html", "json", "jsonl", "csv")
+FORMATS = TEXT_FORMATS + conv.CONVERTED + conv.CONTAINERS
 BULK_FORMATS = ("json", "jsonl", "csv")
-DOCUMENT_FORMATS = ("markdown", "text", "html")  # one document per file
+DOCUMENT_FORMATS = ("markdown", "text", "html") + conv.CONVERTED  # one document per file
+MEDIA_TYPES = {
+    "markdown": "text/markdown; charset=utf-8",
+    "text": "text/plain; charset=utf-8",
+    "html": "text/html; charset=utf-8",
+    **conv.MEDIA_TYPES,
+}
+_COVER_NOTE_WORDS = 60  # an e-mail body this short that carries documents only points at them
 
-__all__ = ["FORMATS", "IngestError", "detect_format", "parse_document", "parse_mapping", "SUFFIXES"]
+__all__ = [
+    "FORMATS",
+    "IngestError",
+    "Limits",
+    "Piece",
+    "SUFFIXES",
+    "detect_format",
+    "parse_document",
+    "parse_mapping",
+    "unpack",
+]
+
+
+@dataclass
+class Piece:
+    """One file to parse, out of what was submitted: the file itself, a zip member, an attachment."""
+
+    source: str
+    data: bytes
+    fmt: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)  # what the carrier says (e-mail sender)
+    converted: conv.Converted | None = None  # already converted while unpacking
+
+
+def unpack(
+    data: bytes, *, source: str, fmt: str | None = None, limits: Limits | None = None
+) -> list[Piece | IngestError]:
+    """The documents inside a submission: a zip gives its members, an e-mail its body and its
+    attached documents; anything else is itself. Errors name the member and do not stop the rest."""
+    limits = limits or Limits()
+    named = PurePath(source.split("#")[-1]).suffix
+    kind = fmt or conv.suffix_format(source) or (None if named else conv.sniff(data))
+    if kind == "zip":
+        readable = set(SUFFIXES)
+        out: list[Piece | IngestError] = []
+        for member in members(data, source=source, limits=limits, readable=readable):
+            if isinstance(member, IngestError):
+                out.append(member)
+                continue
+            out.extend(_carried(member, source=source, limits=limits))
+        if not out:
+            raise IngestError(source, "the archive holds no file of a readable format")
+        return out
+    if kind in ("eml", "msg"):
+        return _mail(data, source=source, fmt=kind)
+    return [Piece(source, data, fmt)]
+
+
+def _carried(member: Member, *, source: str, limits: Limits) -> list[Piece | IngestError]:
+    label = f"{source}#{member.name}"
+    if conv.suffix_format(member.name) in ("eml", "msg"):
+        try:
+            return list(
+                _mail(member.data, source=label, fmt=conv.suffix_format(member.name) or "eml")
+            )
+        except IngestError as exc:
+            return [exc]
+    return [Piece(label, member.data)]
+
+
+def _mail(data: bytes, *, source: str, fmt: str) -> list[Piece | IngestError]:
+    converted = conv.convert(data, source=source, fmt=fmt)
+    pieces: list[Piece | IngestError] = []
+    words = len(re.sub(r"^---\n.*?\n---\n", "", converted.text, flags=re.S).split())
+    carrier = _front(converted.text)
+    if not converted.attachments or words > _COVER_NOTE_WORDS:
+        pieces.append(Piece(source, data, fmt, converted=converted))
+    for name, blob in converted.attachments:
+        label = f"{source}#{name}"
+        meta = {k: v for k, v in carrier.items() if k in ("author", "date")}
+        if conv.suffix_format(name) in ("eml", "msg"):
+            try:
+                pieces.extend(_mail(blob, source=label, fmt=conv.suffix_format(name) or "eml"))
+            except IngestError as exc:
+                pieces.append(exc)
+            continue
+        pieces.append(Piece(label, blob, metadata=meta))
+    return pieces
+
+
+def _front(text: str) -> dict[str, str]:
+    import json
+
+    match = re.match(r"^---\n(.*?)\n---\n", text, re.S)
+    out: dict[str, str] = {}
+    for line in match.group(1).split("\n") if match else []:
+        key, _, value = line.partition(": ")
+        try:
+            out[key] = str(json.loads(value))
+        except ValueError:
+            out[key] = value
+    return out
 
 
 def content_hash(text: str) -> str:
@@ -74,11 +178,38 @@ def parse_document(
     fmt: str | None = None,
     mapping: dict[str, str] | None = None,
     redact: Callable[[str], tuple[str, dict[str, int]]] | None = None,
+    converted: conv.Converted | None = None,
 ) -> list[ParsedDocument]:
     """Parse one submitted file; a bulk export gives one document per record.
 
-    `redact` sees the decoded text before anything else does and returns it with secrets replaced.
+    `redact` sees the decoded (or converted) text before anything else does and returns it with
+    secrets replaced.
     """
+    fmt = fmt or conv.suffix_format(source)
+    if fmt is None or fmt in TEXT_FORMATS:
+        found = conv.sniff(data)
+        if found == "ole":
+            conv.check_not_encrypted(data, source=source)
+            raise IngestError(
+                source,
+                f"the file is {conv.NAMES['ole']} (.doc, .ppt or .xls), which is not read; "
+                "save it as .docx, .pptx or .xlsx",
+            )
+        if found is not None:
+            named = PurePath(source.split("#")[-1]).suffix
+            if fmt is not None or named:
+                raise IngestError(
+                    source,
+                    f"the file is {conv.NAMES.get(found, found)} but is named {named or f'as {fmt}'}; "
+                    f"rename it to .{found}",
+                )
+            fmt = found
+    if fmt in conv.CONTAINERS:
+        raise IngestError(
+            source, "an archive holds several files: unpack it first (kb ingest does)"
+        )
+    if fmt in conv.CONVERTED:
+        return [_converted(data, source=source, fmt=fmt, redact=redact, converted=converted)]
     decoded = decode(data, source=source)
     redacted: dict[str, int] = {}
     if redact is not None:
@@ -113,4 +244,37 @@ def parse_document(
     if not doc.units:
         raise IngestError(source, "no text found under any heading (the document is empty)")
     doc.redacted = redacted
+    doc.original = data
+    doc.media_type = MEDIA_TYPES[fmt]
     return [doc]
+
+
+def _converted(
+    data: bytes,
+    *,
+    source: str,
+    fmt: str,
+    redact: Callable[[str], tuple[str, dict[str, int]]] | None,
+    converted: conv.Converted | None,
+) -> ParsedDocument:
+    """A Word, PDF, slide, sheet or e-mail file: converted to Markdown, then read as Markdown."""
+    converted = converted or conv.convert(data, source=source, fmt=fmt)
+    text, redacted = converted.text, dict[str, int]()
+    if redact is not None:
+        text, redacted = redact(text)
+    doc = extract(
+        parse_markdown(text),
+        source=source,
+        fmt=fmt,
+        encoding="binary" if fmt not in ("eml",) else "mime",
+        content_hash=content_hash(text),
+    )
+    doc.warnings = converted.warnings + doc.warnings
+    if not doc.units:
+        raise IngestError(
+            source, f"no text found in {conv.NAMES.get(fmt, fmt)} (the document is empty)"
+        )
+    doc.redacted = redacted
+    doc.original = data
+    doc.media_type = MEDIA_TYPES[fmt]
+    return doc

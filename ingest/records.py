@@ -84,6 +84,7 @@ class Unit:
     form: str = ""  # the block it came from: paragraph, item, row, code, quote, html
     heading_kind: str = ""  # what the heading rules alone made of it, before the reading layer
     confidence: float | None = None  # the reading layer's probability for `kind`
+    place: str | None = None  # where in the original: "page 3", "slide 5", "sheet Lessons, row 4"
 
 
 @dataclass
@@ -102,6 +103,8 @@ class ParsedDocument:
     warnings: list[str] = field(default_factory=list)
     patterns: list[PatternTag] = field(default_factory=list)
     redacted: dict[str, int] = field(default_factory=dict)  # secrets replaced, by type
+    original: bytes | None = field(default=None, repr=False)  # the file as submitted
+    media_type: str = ""
 
     def field_value(self, name: str) -> Any:
         """The bare value of a scalar field, or None."""
@@ -111,4 +114,6 @@ class ParsedDocument:
         return None
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        out.pop("original", None)
+        return out

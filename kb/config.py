@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from platformdirs import user_data_dir
 from pydantic import Field, field_validator
@@ -31,6 +32,11 @@ class Settings(BaseSettings):
         "or a postgresql:// URL",
     )
     max_file_bytes: int = Field(default=5_000_000, description="largest file accepted for ingest")
+    max_archive_bytes: int = Field(
+        default=200_000_000,
+        description="largest zip accepted, and the most its members may unpack to in all",
+    )
+    max_archive_files: int = Field(default=2_000, description="most files a zip may hold")
     corpus: Path = Field(
         default_factory=shipped_corpus, description="folder the default store is built from"
     )
@@ -74,3 +80,13 @@ class Settings(BaseSettings):
     @property
     def uses_default_store(self) -> bool:
         return self.db is None
+
+    def limits(self) -> Any:
+        """The bounds on unpacking a zip export, from the settings."""
+        from ingest import Limits
+
+        return Limits(
+            max_total_bytes=self.max_archive_bytes,
+            max_files=self.max_archive_files,
+            max_member_bytes=self.max_file_bytes,
+        )

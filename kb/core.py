@@ -19,12 +19,12 @@ from kb.backends import Backend, DocumentStore, Filters, Ref, VectorIndex, Vecto
 from kb.config import Settings
 from kb.embeddings import Embedder
 from kb.files import expand
-from kb.ingesting import Parsed, parse_bytes, read_file
+from kb.ingesting import Parsed, is_archive, parse_bytes, read_file
 from kb.keys import KeyStore
 from kb.reading import read
 from kb.records import ParsedDocument
 from kb.results import Report, Result
-from kb.rows import facets_of, records_of
+from kb.rows import facets_of, original_of, records_of
 from kb.tagger import Tagger, make_tagger, tag_document
 from kb.vectors import document_input, to_blob, unit_input
 
@@ -153,7 +153,12 @@ class KnowledgeBase:
         batch: Parsed = []
         try:
             for path in files:
-                data = read_file(path, max_bytes=self.settings.max_file_bytes)
+                data = read_file(
+                    path,
+                    max_bytes=self.settings.max_archive_bytes
+                    if is_archive(path.name)
+                    else self.settings.max_file_bytes,
+                )
                 if isinstance(data, Result):
                     report.results.append(data)
                 else:
@@ -164,6 +169,7 @@ class KnowledgeBase:
                         max_bytes=self.settings.max_file_bytes,
                         fmt=fmt,
                         mapping=mapping,
+                        limits=self.settings.limits(),
                     )
                     report.results.extend(failed)
                     batch.extend(parsed)
@@ -199,6 +205,7 @@ class KnowledgeBase:
             fmt=fmt,
             mapping=mapping,
             metadata=metadata,
+            limits=self.settings.limits(),
         )
         return failed + self.add_many(parsed, actor=actor, action=action)
 
@@ -288,6 +295,7 @@ class KnowledgeBase:
                     facets_of(doc),
                     supersedes=previous["id"] if previous else None,
                     vectors=self._vector_rows(doc_id, [u["id"] for u in units], vectors),
+                    original=original_of(doc),
                 )
                 self.audit.record(
                     actor=actor.name,
@@ -517,9 +525,15 @@ class KnowledgeBase:
             max_bytes=self.settings.max_file_bytes,
             fmt=fmt,
             metadata=metadata,
+            limits=self.settings.limits(),
         )
         if failed:
-            return {"status": "failed", "reason": failed[0].reason}
+            return {
+                "status": "failed",
+                "reason": f"{failed[0].source}: {failed[0].reason}"
+                if failed[0].source != source
+                else failed[0].reason,
+            }
         if len(parsed) != 1:
             return {
                 "status": "failed",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from ingest.convert import place_at, places
 from kb.records import ParsedDocument
 
 EXPORT_VERSION = 1
@@ -46,6 +47,7 @@ UNIT_COLUMNS = (
     "line_end",
     "text",
     "confidence",
+    "place",
 )
 TAG_COLUMNS = ("document_id", "unit_id", "pattern", "evidence", "cue")
 
@@ -110,9 +112,13 @@ def records_of(
         "fields": doc.fields,
         "warnings": doc.warnings,
     }
+    marks = places(doc.text)
+    if marks:
+        _place_fields(doc.fields, marks)
     units: list[dict[str, Any]] = []
     tags: list[dict[str, Any]] = []
     for ord_, unit in enumerate(doc.units, start=1):
+        unit.place = place_at(marks, unit.line_start) if marks else None
         unit_id = f"{doc_id}-{ord_:03d}"
         units.append(
             {
@@ -126,6 +132,7 @@ def records_of(
                 "line_end": unit.line_end,
                 "text": unit.text,
                 "confidence": unit.confidence,
+                "place": unit.place,
             }
         )
         tags += [
@@ -139,3 +146,40 @@ def records_of(
             for t in unit.patterns
         ]
     return row, units, tags
+
+
+def original_of(doc: ParsedDocument) -> dict[str, Any] | None:
+    """The submitted file, to keep beside the record (none for bulk records or redacted files)."""
+    if doc.original is None:
+        return None
+    name = (
+        doc.source.split("#")[-1].replace("\\", "/").rsplit("/", 1)[-1].split(":", 1)[-1]
+        or "document"
+    )
+    return {
+        "name": name,
+        "media_type": doc.media_type or "application/octet-stream",
+        "size": len(doc.original),
+        "data": doc.original,
+    }
+
+
+def _place_fields(value: Any, marks: list[tuple[int, str]]) -> None:
+    """Every field's source learns where in the original its lines stand."""
+    if isinstance(value, dict):
+        lines = value.get("lines")
+        if (
+            "section" in value
+            and isinstance(lines, list)
+            and lines
+            and isinstance(lines[0], int)
+            and lines[0] > 0
+        ):
+            place = place_at(marks, lines[0])
+            if place:
+                value["at"] = place
+        for item in value.values():
+            _place_fields(item, marks)
+    elif isinstance(value, list):
+        for item in value:
+            _place_fields(item, marks)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from collections import Counter
@@ -28,6 +29,12 @@ def export(kb: KnowledgeBase, out: IO[str]) -> int:
             "tags": kb.store.tags_of(doc["id"]),
             "facets": [[f, v] for f, v in kb.store.facets_of(doc["id"])],
         }
+        original = kb.store.get_original(doc["id"])
+        if original is not None:
+            record["original"] = {
+                **{k: original[k] for k in ("name", "media_type", "size")},
+                "base64": base64.b64encode(original["data"]).decode("ascii"),
+            }
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
         n += 1
     return n
@@ -45,7 +52,9 @@ def import_lines(kb: KnowledgeBase, lines: Iterable[str], *, source: str, actor:
         where = f"{source}:{number}"
         try:
             found: Counter[str] = Counter()
-            record = redact_tree(json.loads(line), found)  # secrets never reach the store
+            raw = json.loads(line)
+            kept = raw.pop("original", None) if isinstance(raw, dict) else None
+            record = redact_tree(raw, found)  # secrets never reach the store
             if record.get("kb_export") != EXPORT_VERSION:
                 raise ValueError(f"not a kb export line (kb_export={record.get('kb_export')!r})")
             doc = record["document"]
@@ -68,6 +77,7 @@ def import_lines(kb: KnowledgeBase, lines: Iterable[str], *, source: str, actor:
                     tags,
                     [(str(f), str(v)) for f, v in record["facets"]],
                     vectors=kb._vector_rows(doc["id"], [u["id"] for u in units], vectors),
+                    original=_original(kept) if not found else None,
                 )
                 if doc.get("source_key"):
                     kb.store.relink_versions(doc["source_key"])
@@ -85,3 +95,16 @@ def import_lines(kb: KnowledgeBase, lines: Iterable[str], *, source: str, actor:
     kb.save_index()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _original(kept: object) -> dict[str, object] | None:
+    """An exported original file; dropped when the line's text held secrets (the file would too)."""
+    if not isinstance(kept, dict) or not isinstance(kept.get("base64"), str):
+        return None
+    data = base64.b64decode(kept["base64"], validate=True)
+    return {
+        "name": str(kept.get("name") or "document"),
+        "media_type": str(kept.get("media_type") or "application/octet-stream"),
+        "size": len(data),
+        "data": data,
+    }

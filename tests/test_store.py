@@ -22,7 +22,11 @@ def test_migrations_run_once(tmp_path):
         "m003_keys_and_audit",
         "m004_generation",
     ]
-    assert names[4:] == ["m005_vectors_autoincrement", "m006_unit_confidence"]
+    assert names[4:] == [
+        "m005_vectors_autoincrement",
+        "m006_unit_confidence",
+        "m007_originals_and_places",
+    ]
     assert {"documents", "units", "units_fts", "documents_fts", "facets", "pattern_tags"} <= set(
         store.db.table_names()
     )

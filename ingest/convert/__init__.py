@@ -74,7 +74,7 @@ def sniff(data: bytes) -> str | None:
     if data[:5] == b"%PDF-":
         return "pdf"
     if head == _OLE:
-        return "msg" if _utf16(b"__substg1.0_") in data[:1 << 20] else "ole"
+        return "msg" if _utf16(b"__substg1.0_") in data[: 1 << 20] else "ole"
     if data[:4] == b"PK\x03\x04":
         window = data[: 1 << 16]
         if b"mimetypeapplication/vnd.oasis.opendocument.text" in window:
@@ -101,7 +101,8 @@ def check_not_encrypted(data: bytes, *, source: str) -> None:
     """A password-protected Office file is an OLE2 container holding an encrypted package."""
     if data[:8] == _OLE and _utf16(b"EncryptedPackage") in data:
         raise IngestError(
-            source, "the file is password-protected (encrypted Office document); save it without a password"
+            source,
+            "the file is password-protected (encrypted Office document); save it without a password",
         )
 
 
@@ -114,8 +115,14 @@ def convert(data: bytes, *, source: str, fmt: str) -> Converted:
             source,
             f"{NAMES['ole']}, not {NAMES.get(fmt, fmt)}: open it in Office and save it as .docx, .pptx or .xlsx",
         )
-    if found is not None and found != fmt and not (fmt in ("docx", "pptx", "xlsx", "odt") and found == "zip"):
-        raise IngestError(source, f"the file is {NAMES.get(found, found)}, not {NAMES.get(fmt, fmt)}")
+    if (
+        found is not None
+        and found != fmt
+        and not (fmt in ("docx", "pptx", "xlsx", "odt") and found == "zip")
+    ):
+        raise IngestError(
+            source, f"the file is {NAMES.get(found, found)}, not {NAMES.get(fmt, fmt)}"
+        )
     converter = _converter(fmt)
     try:
         return converter(data, source)
@@ -123,7 +130,10 @@ def convert(data: bytes, *, source: str, fmt: str) -> Converted:
         raise
     except Exception as exc:  # noqa: BLE001 - a library's own error on a damaged file, named for a person
         kind = type(exc).__name__
-        raise IngestError(source, f"cannot read {NAMES.get(fmt, fmt)}: damaged or not what its name says ({kind}: {exc})") from exc
+        raise IngestError(
+            source,
+            f"cannot read {NAMES.get(fmt, fmt)}: damaged or not what its name says ({kind}: {exc})",
+        ) from exc
 
 
 def _converter(fmt: str) -> Callable[[bytes, str], Converted]:
@@ -167,11 +177,22 @@ def places(text: str) -> list[tuple[int, str]]:
     ]
 
 
+_COUNTED = re.compile(r"^(.*\brow )(\d+)\+$")
+
+
 def place_at(marks: list[tuple[int, str]], line: int) -> str | None:
-    """The place in the original that a line of the converted text comes from."""
-    found = None
+    """The place in the original that a line of the converted text comes from. A counting
+    marker ('sheet X, row 2+') stands above a table: its third line down is that row."""
+    found: tuple[int, str] | None = None
     for number, place in marks:
         if number > line:
             break
-        found = place
-    return found
+        found = (number, place)
+    if found is None:
+        return None
+    number, place = found
+    counted = _COUNTED.match(place)
+    if counted:
+        row = int(counted.group(2)) + max(-1, line - (number + 3))
+        return f"{counted.group(1)}{row}"
+    return place

@@ -52,9 +52,11 @@ def _level(paragraph: Any) -> int | None:
     if match:
         return int(match.group(2))
     p_pr = paragraph._p.pPr
-    outline = p_pr.find(
-        "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}outlineLvl"
-    ) if p_pr is not None else None
+    outline = (
+        p_pr.find("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}outlineLvl")
+        if p_pr is not None
+        else None
+    )
     if outline is not None:
         value = outline.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}val")
         if value is not None and value.isdigit() and int(value) < 9:
@@ -162,7 +164,9 @@ def convert_docx(data: bytes, source: str) -> Converted:
             depth, ordered = listed
             prefix = ("   " if ordered else "  ") * depth + ("1. " if ordered else "- ")
             lines = _inline(segments).split("\n")
-            blocks.append(prefix + ("  \n" + " " * len(prefix)).join(x.strip() for x in lines if x.strip()))
+            blocks.append(
+                prefix + ("  \n" + " " * len(prefix)).join(x.strip() for x in lines if x.strip())
+            )
             continue
         label = _bold_heading(segments)
         if label is not None:

@@ -24,7 +24,9 @@ _SIGN_OFF = re.compile(
     r"^(best( regards| wishes)?|kind regards|regards|many thanks|thanks( again)?|thank you|cheers|br|all the best),?\s*$",
     re.I,
 )
-_ATTACHABLE = re.compile(r"\.(docx|docm|pdf|pptx|odt|xlsx|md|markdown|txt|html?|eml|csv|json|jsonl)$", re.I)
+_ATTACHABLE = re.compile(
+    r"\.(docx|docm|pdf|pptx|odt|xlsx|md|markdown|txt|html?|eml|csv|json|jsonl)$", re.I
+)
 
 
 def _date(value: str) -> str:
@@ -45,7 +47,9 @@ def convert_eml(data: bytes, source: str) -> Converted:
         raise IngestError(source, "no e-mail headers found: not an e-mail message")
     headers = {
         "author": _who(str(message.get("From", ""))),
-        "recipients": _who(", ".join(str(v) for v in message.get_all("To", []) + message.get_all("Cc", []))),
+        "recipients": _who(
+            ", ".join(str(v) for v in message.get_all("To", []) + message.get_all("Cc", []))
+        ),
         "date": _date(str(message.get("Date", ""))),
         "subject": str(message.get("Subject", "")),
     }
@@ -61,7 +65,7 @@ def convert_eml(data: bytes, source: str) -> Converted:
         name = part.get_filename() or ""
         if part.get_content_type() == "message/rfc822":
             inner = part.get_payload(0) if part.is_multipart() else None
-            if inner is not None:
+            if inner is not None and not isinstance(inner, str):
                 attachments.append((name or "forwarded.eml", inner.as_bytes(policy=policy.default)))
             continue
         payload = part.get_payload(decode=True)
@@ -83,7 +87,8 @@ def convert_msg(data: bytes, source: str) -> Converted:
         import extract_msg
     except ImportError as exc:
         raise IngestError(
-            source, "reading Outlook .msg files needs the optional extra: pip install 'poc-lessons-kb[outlook]'"
+            source,
+            "reading Outlook .msg files needs the optional extra: pip install 'poc-lessons-kb[outlook]'",
         ) from exc
     message = extract_msg.Message(data)
     try:
@@ -94,7 +99,11 @@ def convert_msg(data: bytes, source: str) -> Converted:
             "subject": str(message.subject or ""),
         }
         html = message.htmlBody
-        body = html_to_markdown(html.decode("utf-8", "replace") if isinstance(html, bytes) else html) if html else ""
+        body = (
+            html_to_markdown(html.decode("utf-8", "replace") if isinstance(html, bytes) else html)
+            if html
+            else ""
+        )
         if not body.strip():
             body = text_to_markdown(message.body or "")
         attachments = []
@@ -168,7 +177,9 @@ def html_to_markdown(html: str) -> str:
     soup = BeautifulSoup(html, "html.parser")
     for junk in soup(["script", "style", "head", "title", "meta", "noscript"]):
         junk.decompose()
-    for quote in soup.select("div.gmail_quote, blockquote[type=cite], div#divRplyFwdMsg, div#appendonsend"):
+    for quote in soup.select(
+        "div.gmail_quote, blockquote[type=cite], div#divRplyFwdMsg, div#appendonsend"
+    ):
         quote.insert_before(NavigableString("\n\nOn an earlier date someone wrote:\n\n"))
     out: list[str] = []
 
@@ -219,7 +230,10 @@ def html_to_markdown(html: str) -> str:
                         del out[out_len:]
                 out.append("\n".join(items))
             elif name == "table":
-                rows = [[c.get_text(" ") for c in tr.find_all(["th", "td"])] for tr in child.find_all("tr")]
+                rows = [
+                    [c.get_text(" ") for c in tr.find_all(["th", "td"])]
+                    for tr in child.find_all("tr")
+                ]
                 out.append(md.table(rows))
             elif name == "pre":
                 out.append(md.code(child.get_text()))

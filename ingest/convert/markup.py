@@ -66,7 +66,9 @@ def front_matter(values: dict[str, str]) -> str:
     kept = {k: v for k, v in values.items() if v and v.strip()}
     if not kept:
         return ""
-    body = "\n".join(f"{k}: {json.dumps(' '.join(v.split()), ensure_ascii=False)}" for k, v in kept.items())
+    body = "\n".join(
+        f"{k}: {json.dumps(' '.join(v.split()), ensure_ascii=False)}" for k, v in kept.items()
+    )
     return f"---\n{body}\n---"
 
 

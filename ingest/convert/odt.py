@@ -29,7 +29,9 @@ def convert_odt(data: bytes, source: str) -> Converted:
     if document.text is None or not document.text.childNodes:
         from ingest.errors import IngestError
 
-        raise IngestError(source, "cannot read the OpenDocument text: its XML is malformed or it has no body")
+        raise IngestError(
+            source, "cannot read the OpenDocument text: its XML is malformed or it has no body"
+        )
     meta = {}
     creator = document.meta.getElementsByType(_dc_creator()) if document.meta else []
     if creator:
@@ -59,7 +61,11 @@ def _walk(parent: Any, blocks: list[str], *, depth: int) -> None:
                 continue
             style = _style(node).lower()
             if "preformatted" in style or "source" in style:
-                if blocks and blocks[-1].startswith("```") and getattr(node, "_kb_follows_code", True):
+                if (
+                    blocks
+                    and blocks[-1].startswith("```")
+                    and getattr(node, "_kb_follows_code", True)
+                ):
                     blocks[-1] = blocks[-1][: -len("\n```")] + "\n" + text.rstrip() + "\n```"
                 else:
                     blocks.append(md.code(text))
@@ -86,11 +92,16 @@ def _walk(parent: Any, blocks: list[str], *, depth: int) -> None:
         elif name == "table":
             rows: list[list[str]] = []
             for row in node.getElementsByType(_table_row()):
-                rows.append([" ".join(_text(c).split()) for c in row.childNodes if getattr(c, "qname", (None, None))[1] == "table-cell"])
+                rows.append(
+                    [
+                        " ".join(_text(c).split())
+                        for c in row.childNodes
+                        if getattr(c, "qname", (None, None))[1] == "table-cell"
+                    ]
+                )
             blocks.append(md.table(rows))
-        elif name in ("section", "div", "soft-page-break") or name is None:
-            if getattr(node, "childNodes", None):
-                _walk(node, blocks, depth=depth)
+        elif (name in ("section", "div") or name is None) and getattr(node, "childNodes", None):
+            _walk(node, blocks, depth=depth)
 
 
 def _walk_list(node: Any, out: list[str], depth: int) -> None:
@@ -112,7 +123,11 @@ def _table_row() -> Any:
 def _merge_lists(blocks: list[str]) -> list[str]:
     out: list[str] = []
     for block in blocks:
-        if out and block.lstrip().startswith("- ") and out[-1].split("\n")[-1].lstrip().startswith("- "):
+        if (
+            out
+            and block.lstrip().startswith("- ")
+            and out[-1].split("\n")[-1].lstrip().startswith("- ")
+        ):
             out[-1] += "\n" + block
         else:
             out.append(block)

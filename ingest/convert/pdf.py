@@ -98,7 +98,12 @@ def _rich(frags: list[_Frag]) -> str:
     for frag in frags:
         text = frag.text
         if pieces and pieces[-1][1] == frag.bold:
-            pieces[-1] = (pieces[-1][0] + ("" if pieces[-1][0].endswith(" ") or text.startswith(" ") else " ") + text, frag.bold)
+            pieces[-1] = (
+                pieces[-1][0]
+                + ("" if pieces[-1][0].endswith(" ") or text.startswith(" ") else " ")
+                + text,
+                frag.bold,
+            )
         else:
             pieces.append((text, frag.bold))
     out = ""
@@ -164,20 +169,27 @@ def convert_pdf(data: bytes, source: str) -> Converted:
     try:
         reader = pypdf.PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
-            raise IngestError(source, "the PDF is encrypted with a password; export it again without one")
+            raise IngestError(
+                source, "the PDF is encrypted with a password; export it again without one"
+            )
         pages = [_lines(_fragments(page)) for page in reader.pages]
     except FileNotDecryptedError as exc:
-        raise IngestError(source, "the PDF is encrypted with a password; export it again without one") from exc
+        raise IngestError(
+            source, "the PDF is encrypted with a password; export it again without one"
+        ) from exc
     except PdfReadError as exc:
         raise IngestError(source, f"cannot read the PDF: {exc}") from exc
     if not any(pages):
         raise IngestError(
-            source, "no text layer: a scanned PDF? OCR is not supported yet; export the text or OCR it first"
+            source,
+            "no text layer: a scanned PDF? OCR is not supported yet; export the text or OCR it first",
         )
     warnings = []
     empty = [i + 1 for i, lines in enumerate(pages) if not lines]
     if empty:
-        warnings.append(f"{len(empty)} of {len(pages)} pages have no text layer (scanned?) and were skipped: pages {_ranges(empty)}")
+        warnings.append(
+            f"{len(empty)} of {len(pages)} pages have no text layer (scanned?) and were skipped: pages {_ranges(empty)}"
+        )
     pages = _drop_running_lines(pages)
     sizes: Counter[float] = Counter()
     for lines in pages:
@@ -185,8 +197,8 @@ def convert_pdf(data: bytes, source: str) -> Converted:
             sizes[line.size] += len(line.plain)
     body = sizes.most_common(1)[0][0]
     levels = _heading_levels(sizes, body)
-    meta = {}
-    info = reader.metadata or {}
+    meta: dict[str, str] = {}
+    info: Any = reader.metadata or {}
     author = str(info.get("/Author") or "").strip()
     if author:
         meta["author"] = author
@@ -228,7 +240,10 @@ def _ranges(numbers: list[int]) -> str:
 def _drop_running_lines(pages: list[list[_Line]]) -> list[list[_Line]]:
     """Page numbers and running headers/footers repeat at the same height on most pages."""
     if len(pages) < 3:
-        return [[ln for ln in lines if not re.fullmatch(r"(page )?\d+( of \d+)?", ln.plain, re.I)] for lines in pages]
+        return [
+            [ln for ln in lines if not re.fullmatch(r"(page )?\d+( of \d+)?", ln.plain, re.I)]
+            for lines in pages
+        ]
     seen: Counter[tuple[int, str]] = Counter()
     for lines in pages:
         for line in {(round(ln.y), re.sub(r"\d+", "#", ln.plain)) for ln in lines[:2] + lines[-2:]}:
@@ -284,7 +299,11 @@ def _page_blocks(
         if line.mono:
             flush()
             code = [line]
-            while i + 1 < len(lines) and lines[i + 1].mono and lines[i].y - lines[i + 1].y < 1.6 * spacing:
+            while (
+                i + 1 < len(lines)
+                and lines[i + 1].mono
+                and lines[i].y - lines[i + 1].y < 1.6 * spacing
+            ):
                 i += 1
                 code.append(lines[i])
             indent = min(ln.x for ln in code)
@@ -294,12 +313,23 @@ def _page_blocks(
             continue
         level = levels.get(line.size)
         deepest = max(levels.values(), default=0)
-        if level is None and line.bold and len(line.plain) <= 90 and not line.plain.endswith(_SENTENCE_END[:1]):
+        if (
+            level is None
+            and line.bold
+            and len(line.plain) <= 90
+            and not line.plain.endswith(_SENTENCE_END[:1])
+        ):
             level = min(deepest + 1, 6)
         if level is not None:
             flush()
             text = line.plain
-            while i + 1 < len(lines) and lines[i + 1].size == line.size and lines[i + 1].bold == line.bold and 0 < line.y - lines[i + 1].y < 1.6 * line.size and lines[i + 1].y < line.y:
+            while (
+                i + 1 < len(lines)
+                and lines[i + 1].size == line.size
+                and lines[i + 1].bold == line.bold
+                and 0 < line.y - lines[i + 1].y < 1.6 * line.size
+                and lines[i + 1].y < line.y
+            ):
                 i += 1
                 line = lines[i]
                 text += " " + line.plain
@@ -391,7 +421,9 @@ def _table(lines: list[_Line], spacing: float) -> list[list[str]]:
             index = min(range(len(merged)), key=lambda k: abs(merged[k] - cell[0].x))
             text = " ".join(" ".join(f.text.split()) for f in cell)
             current = rows[-1][index]
-            rows[-1][index] = (current if current.endswith("-") else current + " " if current else "") + text
+            rows[-1][index] = (
+                current if current.endswith("-") else current + " " if current else ""
+            ) + text
         previous = line
     return rows
 
@@ -412,8 +444,13 @@ def _group_items(blocks: list[str | list[list[str]]]) -> list[str | list[list[st
     out: list[str | list[list[str]]] = []
     for block in blocks:
         last = out[-1] if out else None
-        if isinstance(block, str) and block.startswith("- ") and isinstance(last, str) and last.split("\n")[-1].startswith("- "):
-            out[-1] += "\n" + block
+        if (
+            isinstance(block, str)
+            and block.startswith("- ")
+            and isinstance(last, str)
+            and last.split("\n")[-1].startswith("- ")
+        ):
+            out[-1] = f"{last}\n{block}"
         else:
             out.append(block)
     return out

@@ -25,17 +25,25 @@ def _text_frame(frame: Any) -> list[str]:
     blocks: list[str] = []
     items: list[str] = []
     for paragraph in frame.paragraphs:
-        text = "\n".join(" ".join(x.split()) for x in paragraph.text.replace("\x0b", "\n").split("\n")).strip()
+        text = "\n".join(
+            " ".join(x.split()) for x in paragraph.text.replace("\x0b", "\n").split("\n")
+        ).strip()
         if not text:
             continue
-        bold = bool(paragraph.runs) and all(bool(r.font.bold) for r in paragraph.runs if r.text.strip())
+        bold = bool(paragraph.runs) and all(
+            bool(r.font.bold) for r in paragraph.runs if r.text.strip()
+        )
         if paragraph.level > 0:
             items.append(md.item(text, level=paragraph.level - 1))
             continue
         if items:
             blocks.append("\n".join(items))
             items = []
-        blocks.append(f"**{md.inline(text)}**" if bold and len(text.split()) <= 10 else md.paragraph(text.split("\n")))
+        blocks.append(
+            f"**{md.inline(text)}**"
+            if bold and len(text.split()) <= 10
+            else md.paragraph(text.split("\n"))
+        )
     if items:
         blocks.append("\n".join(items))
     return blocks
@@ -47,7 +55,9 @@ def convert_pptx(data: bytes, source: str) -> Converted:
     deck = Presentation(io.BytesIO(data))
     blocks: list[str] = []
     author = (deck.core_properties.author or "").strip()
-    blocks.append(md.front_matter({"author": author if author.lower() not in ("", "python-pptx") else ""}))
+    blocks.append(
+        md.front_matter({"author": author if author.lower() not in ("", "python-pptx") else ""})
+    )
     for number, slide in enumerate(deck.slides, start=1):
         blocks.append(marker(f"slide {number}"))
         title_shape = slide.shapes.title

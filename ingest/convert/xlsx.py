@@ -34,11 +34,16 @@ def convert_xlsx(data: bytes, source: str) -> Converted:
     for sheet in book.worksheets:
         if getattr(sheet, "sheet_state", "visible") != "visible":
             continue
-        rows = [(n, [_cell(v) for v in row]) for n, row in enumerate(sheet.iter_rows(values_only=True), start=1)]
+        rows = [
+            (n, [_cell(v) for v in row])
+            for n, row in enumerate(sheet.iter_rows(values_only=True), start=1)
+        ]
         rows = [(n, cells) for n, cells in rows if any(cells)]
         if not rows:
             continue
-        blocks.append(md.heading(2 if title else 1 if len(book.worksheets) == 1 else 2, sheet.title))
+        blocks.append(
+            md.heading(2 if title else 1 if len(book.worksheets) == 1 else 2, sheet.title)
+        )
         blocks.extend(_sheet_blocks(sheet.title, rows))
     book.close()
     return Converted(md.join(blocks), warnings)
@@ -82,4 +87,6 @@ def _sheet_blocks(name: str, rows: list[tuple[int, list[str]]]) -> list[str]:
 
 def _looks_like_header(cells: list[str]) -> bool:
     filled = [c for c in cells if c]
-    return len(filled) >= 2 and all(len(c) <= 40 and not any(ch.isdigit() for ch in c) for c in filled)
+    return len(filled) >= 2 and all(
+        len(c) <= 40 and not any(ch.isdigit() for ch in c) for c in filled
+    )

@@ -122,7 +122,14 @@ class DocumentStore(Protocol):
         *,
         supersedes: str | None = None,
         vectors: list[dict[str, Any]] | None = None,
+        original: dict[str, Any] | None = None,
     ) -> None: ...
+
+    def get_original(self, document_id: str) -> dict[str, Any] | None:
+        """The file as submitted ({name, media_type, size, data}), when it was kept."""
+        ...
+
+    def original_sizes(self, document_ids: list[str]) -> dict[str, int]: ...
 
     def replace_document(
         self,

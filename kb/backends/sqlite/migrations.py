@@ -174,6 +174,22 @@ def m006_unit_confidence(db: Database) -> None:
     db.execute("ALTER TABLE units ADD COLUMN confidence REAL")
 
 
+def m007_originals_and_places(db: Database) -> None:
+    """The file as submitted (for download), and where in it each unit stands (page, slide, row)."""
+    db.execute("ALTER TABLE units ADD COLUMN place TEXT")
+    db.execute(
+        """
+        CREATE TABLE originals (
+            document_id TEXT PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            media_type TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            data BLOB NOT NULL
+        )
+        """
+    )
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     m001_create_tables,
     m002_vectors,
@@ -181,6 +197,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     m004_generation,
     m005_vectors_autoincrement,
     m006_unit_confidence,
+    m007_originals_and_places,
 ]
 
 

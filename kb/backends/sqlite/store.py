@@ -182,11 +182,14 @@ class SqliteStore:
         *,
         supersedes: str | None = None,
         vectors: list[dict[str, Any]] | None = None,
+        original: dict[str, Any] | None = None,
     ) -> None:
-        """Write a document whole, with its units, tags, facets and vectors."""
+        """Write a document whole, with its units, tags, facets, vectors and original file."""
         row = {k: (json.dumps(v) if k in _JSON_COLUMNS else v) for k, v in document.items()}
         with self.transaction():
             self._insert("documents", row)
+            if original is not None:
+                self._insert("originals", {**original, "document_id": document["id"]})
             vids = self._insert_parts(document["id"], units, tags, facets, vectors or [])
             removed: list[int] = []
             if supersedes:
@@ -245,6 +248,26 @@ class SqliteStore:
         for facet, value in sorted(set(facets)):
             self._insert("facets", {"document_id": doc_id, "facet": facet, "value": value})
         return [self._insert("vectors", {**v, "document_id": doc_id}) for v in vectors]
+
+    def get_original(self, document_id: str) -> dict[str, Any] | None:
+        """The file as it was submitted: name, media type, size and bytes."""
+        cursor = self.conn.execute(
+            "SELECT name, media_type, size, data FROM originals WHERE document_id = ?",
+            [document_id],
+        )
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        return {"name": row[0], "media_type": row[1], "size": row[2], "data": bytes(row[3])}
+
+    def original_sizes(self, document_ids: list[str]) -> dict[str, int]:
+        if not document_ids:
+            return {}
+        cursor = self.conn.execute(
+            f"SELECT document_id, size FROM originals WHERE document_id IN ({_marks(document_ids)})",
+            document_ids,
+        )
+        return {r[0]: r[1] for r in cursor}
 
     def _vids_of(self, document_id: str) -> list[int]:
         return [
