@@ -99,11 +99,14 @@ def register_xlsx() -> None:
     outline = parse_markdown(REGISTER.read_text("utf-8"))
     book = Workbook()
     book.remove(book.active)
+    book.properties.title = outline.title or "Lessons register"
+    twin = [f"# {book.properties.title}"]
     for section in outline.sections:
         rows = [b for b in section.blocks if b.type == "row" and b.cells]
         if not rows:
             continue
         sheet = book.create_sheet((section.heading or "Register")[:31].replace("/", "-"))
+        twin.append(f"## {sheet.title}")
         header: list[str] = []
         for block in rows:
             cells = block.cells or {}
@@ -112,8 +115,11 @@ def register_xlsx() -> None:
                     sheet.append([])
                 header = list(cells)
                 sheet.append(header)
+                twin.append("| " + " | ".join(header) + " |\n|" + "---|" * len(header))
             sheet.append(list(cells.values()))
+            twin[-1] += "\n| " + " | ".join(cells.values()) + " |"
     book.save(OUT / "line3-register.xlsx")
+    (OUT / "line3-register.md").write_text("\n\n".join(twin) + "\n", "utf-8")
 
 
 def main() -> int:
