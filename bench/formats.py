@@ -48,7 +48,13 @@ def agreement(kb: KnowledgeBase) -> list[dict]:
             continue
         other = kb.get_document(result.document_id)
         twin = by_twin[twin_of(result.source)]
-        rows.append({"file": result.source.split("formats/")[-1], "format": other["format"], **compare(twin, other)})
+        rows.append(
+            {
+                "file": result.source.split("formats/")[-1],
+                "format": other["format"],
+                **compare(twin, other),
+            }
+        )
     return rows
 
 
@@ -61,8 +67,14 @@ def pdf_timing(kb: KnowledgeBase, pages: int = 50) -> dict:
         md = Path(tmp) / "long.md"
         docx = Path(tmp) / "long.docx"
         md.write_text(text, "utf-8")
-        subprocess.run(["pandoc", "-f", "markdown-yaml_metadata_block", str(md), "-o", str(docx)], check=True)
-        subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir", tmp, str(docx)], check=True, capture_output=True)
+        subprocess.run(
+            ["pandoc", "-f", "markdown-yaml_metadata_block", str(md), "-o", str(docx)], check=True
+        )
+        subprocess.run(
+            ["soffice", "--headless", "--convert-to", "pdf", "--outdir", tmp, str(docx)],
+            check=True,
+            capture_output=True,
+        )
         pdf = Path(tmp) / "long.pdf"
         import pypdf
 
@@ -79,20 +91,33 @@ def pdf_timing(kb: KnowledgeBase, pages: int = 50) -> dict:
         report = kb.ingest_paths([str(cut)])
         seconds = time.perf_counter() - started
         result = report.results[0]
-        return {"pages": min(pages, count), "bytes": cut.stat().st_size, "seconds": round(seconds, 2),
-                "units": result.units, "status": result.status}
+        return {
+            "pages": min(pages, count),
+            "bytes": cut.stat().st_size,
+            "seconds": round(seconds, 2),
+            "units": result.units,
+            "status": result.status,
+        }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--embedder", default="onnx", help="onnx (default), sentence-transformers or hashing")
+    parser.add_argument(
+        "--embedder", default="onnx", help="onnx (default), sentence-transformers or hashing"
+    )
     parser.add_argument("--no-pdf", action="store_true", help="skip the 50-page PDF timing")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         kb = KnowledgeBase(Settings(db=Path(tmp) / "kb.db", embedder=args.embedder))
         rows = agreement(kb)
-        timing = None if args.no_pdf else pdf_timing(KnowledgeBase(Settings(db=Path(tmp) / "pdf.db", embedder=args.embedder)))
+        timing = (
+            None
+            if args.no_pdf
+            else pdf_timing(
+                KnowledgeBase(Settings(db=Path(tmp) / "pdf.db", embedder=args.embedder))
+            )
+        )
     agree = sum(1 for r in rows if r.get("agrees"))
     typed = sum(r.get("typed_units", 0) for r in rows)
     found = sum(r.get("found", 0) for r in rows)
@@ -105,11 +130,15 @@ def main() -> int:
             print(f"{r['file']:48} ERROR {r['error']}")
             continue
         f = r["fields"]
-        mark = lambda k: "ok" if f[k]["same"] else f"{f[k]['here']}"  # noqa: E731
-        print(f"{r['file'][:48]:48} {mark('kind'):5} {mark('phase_reached'):5} {mark('outcome'):5} {r['found']:>4}/{r['typed_units']:<4}{r['share']:.0%}")
+        mark = {k: "ok" if v["same"] else str(v["here"]) for k, v in f.items()}
+        print(
+            f"{r['file'][:48]:48} {mark['kind']:5} {mark['phase_reached']:5} {mark['outcome']:5} {r['found']:>4}/{r['typed_units']:<4}{r['share']:.0%}"
+        )
         for m in r["missed"][:3]:
             print(f"{'':50}missed {m['kind']} (as {m['as']}): {m['text'][:60]}")
-    print(f"\n{agree} of {len(rows)} files agree with their Markdown twins (kind, phase, outcome, >= 90% of typed units); typed units found again: {found}/{typed} = {found / max(typed, 1):.1%}")
+    print(
+        f"\n{agree} of {len(rows)} files agree with their Markdown twins (kind, phase, outcome, >= 90% of typed units); typed units found again: {found}/{typed} = {found / max(typed, 1):.1%}"
+    )
     if timing:
         print(f"50-page PDF: {timing}")
     return 0

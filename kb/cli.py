@@ -222,7 +222,8 @@ def list_(
 def _source_text(source: dict[str, Any]) -> str:
     lines = source.get("lines") or [0, 0]
     where = f"lines {lines[0]}-{lines[1]}" if lines[0] else source.get("via", "")
-    return f"[{source.get('section')}, {where}, {source.get('via')}]"
+    at = f", {source['at']}" if source.get("at") else ""
+    return f"[{source.get('section')}{at}, {where}, {source.get('via')}]"
 
 
 @cli.command()
@@ -250,6 +251,10 @@ def show(obj: Context, document_id: str, as_json: bool) -> None:
     click.echo(
         f"source {doc['source']} ({doc['format']}, {doc['encoding']}), ingested {doc['ingested_at']}"
     )
+    if doc.get("original"):
+        click.echo(
+            f"original file kept ({doc['original']['size']:,} bytes): kb original {doc['id']} -o FILE"
+        )
     for name, entry in doc["fields"].items():
         if name == "extra":
             continue
@@ -270,9 +275,33 @@ def show(obj: Context, document_id: str, as_json: bool) -> None:
         tags = f" [{', '.join(t['pattern'] for t in unit['patterns'])}]" if unit["patterns"] else ""
         click.echo(
             f"  {unit['id']} {unit['kind']:<14}{_confidence(unit)} {unit['section']} "
-            f"(lines {unit['line_start']}-{unit['line_end']}){tags}"
+            f"({unit['place'] + ', ' if unit.get('place') else ''}"
+            f"lines {unit['line_start']}-{unit['line_end']}){tags}"
         )
         click.echo(f"      {unit['text'][:200]}")
+
+
+@cli.command()
+@click.argument("document_id")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), help="write here (default: its own name)"
+)
+@pass_ctx
+def original(obj: Context, document_id: str, output: str | None) -> None:
+    """Save the file a document was read from (the .docx, .pdf, e-mail... as submitted).
+
+    Originals are kept for files, not for bulk records, and not when secrets were redacted.
+    """
+    found = obj.kb.get_original(document_id)
+    if found is None:
+        raise click.ClickException(
+            f"no original file is kept for {document_id!r} (see `kb show {document_id}`)"
+        )
+    target = Path(output or found["name"])
+    if target.exists() and output is None:
+        raise click.ClickException(f"{target} exists; name another with -o")
+    target.write_bytes(found["data"])
+    click.echo(f"wrote {target} ({found['size']:,} bytes, {found['media_type']})")
 
 
 @cli.command()

@@ -362,7 +362,14 @@ class KnowledgeBase:
                 {"pattern": tag["pattern"], "evidence": tag["evidence"], "unit_id": tag["unit_id"]},
             )
         doc["patterns"] = list(first.values())
+        original = self.store.original_sizes([doc["id"]]).get(doc["id"])
+        doc["original"] = {"size": original} if original is not None else None
         return doc
+
+    def get_original(self, document_id: str) -> dict[str, Any] | None:
+        """The file as it was submitted ({name, media_type, size, data}), when it was kept."""
+        doc = self.store.get_document(document_id)
+        return self.store.get_original(doc["id"]) if doc else None
 
     def get_unit(self, unit_id: str) -> dict[str, Any] | None:
         return self.store.get_unit(unit_id)

@@ -32,12 +32,22 @@ def compare(twin: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
     found = 0
     missed: list[dict[str, str]] = []
     for unit in typed:
-        if any(o["kind"] == unit["kind"] and same_text(o["text"], unit["text"]) for o in other["units"]):
+        if any(
+            o["kind"] == unit["kind"] and same_text(o["text"], unit["text"]) for o in other["units"]
+        ):
             found += 1
         else:
             near = next((o for o in other["units"] if same_text(o["text"], unit["text"])), None)
-            missed.append({"kind": unit["kind"], "text": unit["text"][:80], "as": near["kind"] if near else "(not found)"})
-    fields = {name: (twin.get(name), other.get(name)) for name in ("kind", "phase_reached", "outcome")}
+            missed.append(
+                {
+                    "kind": unit["kind"],
+                    "text": unit["text"][:80],
+                    "as": near["kind"] if near else "(not found)",
+                }
+            )
+    fields = {
+        name: (twin.get(name), other.get(name)) for name in ("kind", "phase_reached", "outcome")
+    }
     share = found / len(typed) if typed else 1.0
     return {
         "fields": {k: {"twin": a, "here": b, "same": a == b} for k, (a, b) in fields.items()},

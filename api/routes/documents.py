@@ -17,6 +17,8 @@ from kb.core import Actor
 from kb.filters import FilterError
 from kb.search import SearchError
 
+SUBMITTABLE = (*DOCUMENT_FORMATS, "zip")
+
 router = APIRouter(tags=["documents"])
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: PROBLEM_SCHEMA for code in (400, 401, 403, 404, 413, 415, 422)
@@ -46,11 +48,12 @@ def _format_of(name: str | None) -> str | None:
     """The document format a file name implies; bulk exports are refused (they go through the CLI)."""
     suffix = PurePath(name or "").suffix.lower()
     fmt = SUFFIXES.get(suffix)
-    if suffix and fmt not in DOCUMENT_FORMATS:
+    if suffix and fmt not in SUBMITTABLE:
         raise Problem(
             415,
-            f"{name}: only Markdown, plain text and HTML documents can be submitted here; "
-            "bulk JSON/JSONL/CSV exports go through `kb import-table`",
+            f"{name}: documents can be submitted here as Markdown, text, HTML, Word, PDF, "
+            "PowerPoint, OpenDocument, Excel, e-mail or a zip of them; bulk JSON/JSONL/CSV "
+            "exports go through `kb import-table`",
         )
     return fmt
 
@@ -175,12 +178,22 @@ async def submit(request: Request, response: Response, kb: KB, who: Contributor)
     """
     data, name, fmt, meta = await _read_submission(request, kb.settings.max_body_bytes)
     results = await run_in_threadpool(
-        kb.submit, data, name=name, actor=who.name, fmt=fmt or "markdown", metadata=meta
+        kb.submit, data, name=name, actor=who.name, fmt=fmt, metadata=meta
     )
-    result = results[0]
-    if result.status == "failed":
-        raise Problem(400, f"{name}: {result.reason}")
-    return await run_in_threadpool(_acknowledge, kb, result, response)
+    stored = [r for r in results if r.status != "failed"]
+    if not stored:
+        first = results[0]
+        where = (
+            first.source if first.source.split("#")[-1] != name and "#" in first.source else name
+        )
+        extra = {"errors": [{"field": r.source, "message": r.reason} for r in results]}
+        raise Problem(400, f"{where}: {first.reason}", **(extra if len(results) > 1 else {}))
+    body = await run_in_threadpool(_acknowledge, kb, stored[0], response)
+    if len(results) > 1:  # a zip or an e-mail with attachments: every part, stored or not
+        body["results"] = [r.as_dict() for r in results]
+        if any(r.status in ("added", "new-version") for r in stored):
+            response.status_code = 201
+    return body
 
 
 def _acknowledge(kb: Any, result: Any, response: Response) -> dict[str, Any]:
@@ -225,6 +238,30 @@ def list_documents(
 def get_document(document_id: str, kb: KB, who: Reader) -> dict[str, Any]:
     """The structured record: every field with the section and lines it came from, units, patterns."""
     return _record(kb, document_id)
+
+
+@router.get(
+    "/documents/{document_id}/original",
+    responses={**ERRORS, 200: {"content": {"application/octet-stream": {}}}},
+    response_class=Response,
+)
+def get_original(document_id: str, kb: KB, who: Reader) -> Response:
+    """The file the document was read from, as submitted (kept for files, not bulk records)."""
+    found = kb.get_original(document_id)
+    if found is None:
+        raise Problem(404, f"no original file is kept for document {document_id!r}")
+    return Response(
+        found["data"],
+        media_type=found["media_type"],
+        headers={"Content-Disposition": _attachment(found["name"])},
+    )
+
+
+def _attachment(name: str) -> str:
+    from urllib.parse import quote
+
+    plain = "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in name)
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(name)}"
 
 
 @router.delete("/documents/{document_id}", status_code=204, responses=ERRORS)
