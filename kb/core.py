@@ -544,8 +544,9 @@ class KnowledgeBase:
         if len(parsed) != 1:
             return {
                 "status": "failed",
-                "reason": f"{len(parsed)} records in one submission; bulk exports go through "
-                "`kb import-table`",
+                "reason": f"the file holds {len(parsed)} documents (a zip, an e-mail with "
+                "attachments or a bulk export); send it with `kb ingest` or POST /documents, "
+                "which store each one",
             }
         doc, _ = parsed[0]
         vectors = self.embed_and_read([doc])[0]

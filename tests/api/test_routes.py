@@ -288,3 +288,39 @@ def test_unrelated_submissions_do_not_replace_each_other(client, kb):
     json_like = client.post("/documents", json={"content": '{"title": "x", "lesson": "y z"}'})
     assert json_like.status_code == 201  # read as a document (Markdown), not as a bulk export
     assert kb.vectors.ids() == set(kb.store.live_vector_ids(kb.vectors.model).tolist())
+
+
+def test_word_pdf_and_zip_uploads_and_the_original_download(tmp_path):
+    import io
+    import zipfile
+    from pathlib import Path
+
+    from fastapi.testclient import TestClient
+
+    from api import create_app
+    from kb import Settings
+
+    fixtures = Path(__file__).parent.parent / "fixtures" / "formats"
+    settings = Settings(db=tmp_path / "formats.db", max_body_bytes=2_000_000)
+    with TestClient(create_app(settings, wait=True), base_url="http://127.0.0.1") as client:
+        pdf = (fixtures / "fraud-postmortem.pdf").read_bytes()
+        r = client.post("/documents", files={"file": ("fraud.pdf", pdf, "application/pdf")})
+        assert r.status_code == 201, r.text
+        doc = r.json()["document"]
+        assert doc["format"] == "pdf" and doc["kind"] == "postmortem"
+        assert {u["place"] for u in doc["units"]} >= {"page 1", "page 2"}
+        got = client.get(f"/documents/{doc['id']}/original")
+        assert got.status_code == 200 and got.content == pdf
+        assert got.headers["content-type"] == "application/pdf"
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as zf:
+            zf.writestr("a/one.md", "# One\n\n## Lessons\n- Agree exit criteria first.\n")
+            zf.writestr("a/two.docx", (fixtures / "peoplebot-handoff.docx").read_bytes())
+            zf.writestr("a/bad.pdf", b"%PDF-1.4 broken")
+        r = client.post("/documents", files={"file": ("pack.zip", buf.getvalue(), "application/zip")})
+        assert r.status_code == 201, r.text
+        statuses = {x["source"].split("#")[-1]: x["status"] for x in r.json()["results"]}
+        assert statuses == {"a/one.md": "added", "a/two.docx": "added", "a/bad.pdf": "failed"}
+        assert client.get("/documents/nope/original").status_code == 404
+        renamed = client.post("/documents", files={"file": ("x.md", pdf, "text/markdown")})
+        assert renamed.status_code == 400 and "rename it to .pdf" in renamed.json()["detail"]

@@ -296,3 +296,29 @@ def test_browse_and_search_have_pages(web: Browser, corpus_dir) -> None:
     assert not titles & set(re.findall(r'<a href="/doc/([0-9a-f]+)">', second.text))
     more = web.get("/?q=vendor+demo+data&kind=postmortem&page=2")
     assert "Results 21–" in more.text and "kind=postmortem" in more.text
+
+
+def test_a_word_file_goes_through_the_submit_page_and_can_be_downloaded(web: Browser) -> None:
+    from pathlib import Path
+
+    path = Path(__file__).parent.parent / "fixtures" / "formats" / "peoplebot-handoff.docx"
+    data = path.read_bytes()
+    web.get("/submit")
+    r = web.post(
+        "/submit",
+        data={"csrf": web.csrf},
+        files={"file": (path.name, data, "application/octet-stream")},
+    )
+    assert r.status_code == 200, r.text
+    assert "Check before storing" in r.text and "PeopleBot" in r.text
+    payload = re.search(r'name="payload" value="([^"]+)"', r.text).group(1)
+    done = web.post(
+        "/submit/confirm", data={"csrf": web.csrf, "payload": payload, "filename": path.name}
+    )
+    assert done.status_code == 303, done.text
+    doc_id = done.headers["location"].split("/doc/")[1].split("?")[0]
+    page = web.get(f"/doc/{doc_id}")
+    assert "docx" in page.text and f"/doc/{doc_id}/original" in page.text
+    original = web.get(f"/doc/{doc_id}/original")
+    assert original.status_code == 200 and original.content == data
+    assert "peoplebot-handoff.docx" in original.headers["content-disposition"]
