@@ -534,20 +534,12 @@ class KnowledgeBase:
             metadata=metadata,
             limits=self.settings.limits(),
         )
-        if failed:
-            return {
-                "status": "failed",
-                "reason": f"{failed[0].source}: {failed[0].reason}"
-                if failed[0].source != source
-                else failed[0].reason,
-            }
-        if len(parsed) != 1:
-            return {
-                "status": "failed",
-                "reason": f"the file holds {len(parsed)} documents (a zip, an e-mail with "
-                "attachments or a bulk export); send it with `kb ingest` or POST /documents, "
-                "which store each one",
-            }
+        if failed and (not parsed or len(parsed) + len(failed) == 1):
+            first = failed[0]
+            reason = first.reason if first.source == source else f"{first.source}: {first.reason}"
+            return {"status": "failed", "reason": reason}
+        if len(parsed) + len(failed) > 1:
+            return self._preview_parts(parsed, failed)
         doc, _ = parsed[0]
         vectors = self.embed_and_read([doc])[0]
         tag_document(doc, self.tagger, vectors=vectors[:-1])
@@ -572,6 +564,32 @@ class KnowledgeBase:
             "unit_kinds": dict(kinds.most_common()),
             "patterns": [asdict(p) for p in doc.patterns],
             "text": doc.text,
+        }
+
+    def _preview_parts(self, parsed: Parsed, failed: list[Result]) -> dict[str, Any]:
+        """A zip or an e-mail with attachments: each document it would store, and each part that
+        cannot be read, stored nowhere."""
+        docs = [d for d, _ in parsed]
+        for doc, vectors in zip(docs, self.embed_and_read(docs), strict=True):
+            tag_document(doc, self.tagger, vectors=vectors[:-1])
+        parts = [
+            {
+                "source": doc.source,
+                "title": doc.title,
+                "kind": doc.kind,
+                "format": doc.format,
+                "units": len(doc.units),
+                "warnings": doc.warnings,
+                "redacted": doc.redacted,
+                "duplicate": self.store.find_by_hash(doc.content_hash) is not None,
+                "patterns": sorted({t.pattern for t in doc.patterns}),
+            }
+            for doc in docs
+        ]
+        return {
+            "status": "several",
+            "parts": parts,
+            "failed": [{"source": r.source, "reason": r.reason} for r in failed],
         }
 
     def facet_counts(

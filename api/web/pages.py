@@ -211,10 +211,11 @@ def _format_for(name: str) -> str | None:
     """The format a file name says; none for a bare name (the text is sniffed)."""
     suffix = PurePath(name).suffix.lower()
     fmt = SUFFIXES.get(suffix)
-    if suffix and fmt not in DOCUMENT_FORMATS:
+    if suffix and fmt not in (*DOCUMENT_FORMATS, "zip"):
         raise ValueError(
-            f"{name}: only Markdown, plain text and HTML documents can be submitted here; "
-            "bulk JSON/JSONL/CSV exports go through `kb import-table`"
+            f"{name}: documents can be submitted here as Markdown, text, HTML, Word, PDF, "
+            "PowerPoint, OpenDocument, Excel, e-mail or a zip of them; bulk JSON/JSONL/CSV "
+            "exports go through `kb import-table`"
         )
     return fmt
 
@@ -292,7 +293,7 @@ async def submit_confirm(
     project: Annotated[str, Form(max_length=300)] = "",
 ) -> Response:
     """Store what the preview showed; the same bytes are parsed again, so nothing can differ."""
-    if fmt not in ("", *DOCUMENT_FORMATS):
+    if fmt not in ("", *DOCUMENT_FORMATS, "zip"):
         raise PageRefused(400, f"unknown format {fmt!r}; submit the document again")
     try:
         data = base64.b64decode(payload, validate=True)
@@ -307,7 +308,9 @@ async def submit_confirm(
         kb.submit, data, name=filename, actor=who.name, fmt=fmt or None, metadata=meta, via="web"
     )
     result = results[0]
-    if result.status == "failed" or len(results) != 1:
+    if len(results) > 1:  # a zip or an e-mail with attachments: what became of each part
+        return page(templates, request, "stored.html", who, results=results, filename=filename)
+    if result.status == "failed":
         return page(
             templates,
             request,
@@ -315,8 +318,7 @@ async def submit_confirm(
             who,
             status=422,
             form={"filename": filename, "department": department, "project": project},
-            error=f"{filename or 'The document'} was not stored: "
-            + (result.reason or "it holds several records; use `kb import-table`"),
+            error=f"{filename or 'The document'} was not stored: {result.reason}",
         )
     return RedirectResponse(f"/doc/{result.document_id}?stored={result.status}", status_code=303)
 

@@ -322,3 +322,30 @@ def test_a_word_file_goes_through_the_submit_page_and_can_be_downloaded(web: Bro
     original = web.get(f"/doc/{doc_id}/original")
     assert original.status_code == 200 and original.content == data
     assert "peoplebot-handoff.docx" in original.headers["content-disposition"]
+
+
+def test_a_zip_through_the_submit_page_lists_its_parts_then_stores_them(web: Browser) -> None:
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("space/a.md", "# Bot A\n\n## Lessons\n- Agree exit criteria at Gate 0.\n")
+        zf.writestr("space/b.md", "# Bot B\n\n## Root causes\n- Demo data was curated by hand.\n")
+        zf.writestr("space/c.pdf", b"%PDF-1.4 not really")
+    web.get("/submit")
+    r = web.post(
+        "/submit",
+        data={"csrf": web.csrf},
+        files={"file": ("space.zip", buf.getvalue(), "application/zip")},
+    )
+    assert r.status_code == 200, r.text
+    assert "2 documents in this file" in r.text and "space/c.pdf" in r.text
+    kb = web.client.app.state.kb
+    assert kb.store.count("documents") == 0
+    payload = re.search(r'name="payload" value="([^"]+)"', r.text).group(1)
+    done = web.post(
+        "/submit/confirm", data={"csrf": web.csrf, "payload": payload, "filename": "space.zip"}
+    )
+    assert done.status_code == 200 and "Bot A" in done.text and "not stored" in done.text
+    assert kb.store.count("documents") == 2
