@@ -126,15 +126,20 @@ def _confidence(unit: dict[str, Any]) -> str:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["markdown", "text", "html", "json", "jsonl", "csv"]),
-    help="Force a format instead of guessing it from the suffix.",
+    type=click.Choice(
+        ["markdown", "text", "html", "json", "jsonl", "csv"]
+        + ["docx", "pdf", "pptx", "odt", "xlsx", "eml", "msg", "zip"]  # ingest.FORMATS, kept light
+    ),
+    help="Force a format instead of guessing it from the suffix (or the file's first bytes).",
 )
 @json_option
 @pass_ctx
 def ingest(obj: Context, paths: tuple[str, ...], fmt: str | None, as_json: bool) -> None:
     """Ingest postmortems and handoff documents: files, folders (recursive) or globs.
 
-    Markdown, plain text, HTML, and JSON/JSONL/CSV exports (one document per record).
+    Markdown, plain text, HTML, Word (.docx), PDF (text layer), PowerPoint (.pptx),
+    OpenDocument (.odt), Excel (.xlsx), e-mail (.eml, .msg), zips of any of them (a
+    Confluence or Notion export), and JSON/JSONL/CSV exports (one document per record).
     Identical content is skipped; changed content at the same path becomes a new version.
     Exits 1 if any file failed; the others are stored all the same.
 
@@ -142,6 +147,7 @@ def ingest(obj: Context, paths: tuple[str, ...], fmt: str | None, as_json: bool)
     Example:
       kb ingest corpus/
       kb ingest 'wiki-export/**/*.md' notes.txt
+      kb ingest handoff.docx review.pdf space-export.zip
     """
     kb = obj.kb
     with click.progressbar(length=1, label="Ingesting", file=sys.stderr, show_pos=True) as bar:
