@@ -122,6 +122,20 @@ def register_xlsx() -> None:
     (OUT / "line3-register.md").write_text("\n\n".join(twin) + "\n", "utf-8")
 
 
+def locked() -> None:
+    """A Word file saved with a password (password: pw), for the refusal test; needs msoffcrypto-tool."""
+    import io
+
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    out = io.BytesIO()
+    with (OUT / "peoplebot-handoff.docx").open("rb") as src:
+        OOXMLFile(src).encrypt("pw", out)
+    bad = OUT.parent / "bad"
+    bad.mkdir(exist_ok=True)
+    (bad / "locked-with-password.docx").write_bytes(out.getvalue())
+
+
 def main() -> int:
     if not (shutil.which("pandoc") and shutil.which("soffice")):
         print("needs pandoc and LibreOffice (apt-get install pandoc libreoffice-writer libreoffice-impress)")
@@ -138,6 +152,7 @@ def main() -> int:
     for name, twin in TWINS.items():
         mail(name, OUT / f"{name}.md", MAIL[name])
     register_xlsx()
+    locked()
     for path in sorted(OUT.iterdir()):
         print(f"{path.stat().st_size:>9,}  {path.name}")
     return 0

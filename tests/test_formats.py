@@ -193,7 +193,7 @@ def _docm() -> bytes:
 
 
 def test_bad_files_fail_alone_with_a_reason(kb: KnowledgeBase, tmp_path: Path) -> None:
-    office_encrypted = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 200 + "EncryptedPackage".encode("utf-16-le") + b"\x00" * 200
+    office_encrypted = (FIXTURES.parent / "bad" / "locked-with-password.docx").read_bytes()
     docx = (FIXTURES / "fraud-postmortem.docx").read_bytes()
     files = {
         "scanned.pdf": _blank_pdf(),
