@@ -30,6 +30,16 @@ def parse_html(text: str) -> Outline:
     header: list[str] = []
     title_tag = soup.find("title")
     root = soup.body or soup
+    main = soup.find(id="main-content")  # a Confluence export page: breadcrumbs and footer left out
+    if isinstance(main, Tag):
+        title_text = soup.find(id="title-text")
+        if isinstance(title_text, Tag):
+            name = clean(title_text.get_text(" "))
+            new = soup.new_tag("h1")
+            new.string = name.split(" : ", 1)[-1]  # "Space : Page title"
+            new.sourceline = title_text.sourceline
+            main.insert(0, new)
+        root = main
     for tag in root.find_all(True):
         name = tag.name
         if name in _HEADINGS:
