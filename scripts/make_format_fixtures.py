@@ -122,6 +122,17 @@ def register_xlsx() -> None:
     (OUT / "line3-register.md").write_text("\n\n".join(twin) + "\n", "utf-8")
 
 
+def outlook(name: str) -> None:
+    """The handoff pasted into an Outlook message (.msg), written by scripts/make_msg.js, which
+    needs node and the npm package `cfb` (npm install cfb@1)."""
+    twin = OUT / f"{name}.md"
+    title = twin.read_text("utf-8").splitlines()[0].lstrip("# ").strip()
+    run(
+        "node", str(ROOT / "scripts" / "make_msg.js"), str(OUT / f"{name}.msg"), title, str(twin),
+        "Dana Whitfield", "dana.whitfield@example.org",
+    )
+
+
 def locked() -> None:
     """A Word file saved with a password (password: pw), for the refusal test; needs msoffcrypto-tool."""
     import io
@@ -153,6 +164,7 @@ def main() -> int:
         mail(name, OUT / f"{name}.md", MAIL[name])
     register_xlsx()
     locked()
+    outlook("peoplebot-handoff")
     for path in sorted(OUT.iterdir()):
         print(f"{path.stat().st_size:>9,}  {path.name}")
     return 0

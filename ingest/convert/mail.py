@@ -98,7 +98,9 @@ def convert_msg(data: bytes, source: str) -> Converted:
             "date": str(message.date.date().isoformat() if message.date else ""),
             "subject": str(message.subject or ""),
         }
-        html = message.htmlBody
+        # an HTML (or RTF) body of its own; extract-msg would otherwise make HTML from the text
+        own_html = message.exists("__substg1.0_10130102") or message.exists("__substg1.0_10090102")
+        html = message.htmlBody if own_html else None
         body = (
             html_to_markdown(html.decode("utf-8", "replace") if isinstance(html, bytes) else html)
             if html
