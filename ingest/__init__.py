@@ -15,7 +15,7 @@ from ingest.encoding import decode
 from ingest.errors import IngestError
 from ingest.extract import extract
 from ingest.html import parse_html
-from ingest.markdown import parse_markdown
+from ingest.markdown import parse_front_matter, parse_markdown
 from ingest.records import ParsedDocument
 from ingest.structure import Outline
 from ingest.tabular import parse_mapping, records
@@ -131,17 +131,10 @@ def _mail(data: bytes, *, source: str, fmt: str) -> list[Piece | IngestError]:
 
 
 def _front(text: str) -> dict[str, str]:
-    import json
-
+    """The metadata a converter put in front matter (an e-mail's sender and date)."""
     match = re.match(r"^---\n(.*?)\n---\n", text, re.S)
-    out: dict[str, str] = {}
-    for line in match.group(1).split("\n") if match else []:
-        key, _, value = line.partition(": ")
-        try:
-            out[key] = str(json.loads(value))
-        except ValueError:
-            out[key] = value
-    return out
+    values = parse_front_matter(match.group(1))[0] if match else {}
+    return {k: str(v) for k, v in values.items()}
 
 
 def content_hash(text: str) -> str:

@@ -250,6 +250,11 @@ def get_original(document_id: str, kb: KB, who: Reader) -> Response:
     found = kb.get_original(document_id)
     if found is None:
         raise Problem(404, f"no original file is kept for document {document_id!r}")
+    return original_response(found)
+
+
+def original_response(found: dict[str, Any]) -> Response:
+    """A kept original as a download, for the API and the document page alike."""
     return Response(
         found["data"],
         media_type=found["media_type"],

@@ -156,16 +156,12 @@ def _page_link(request: Request, number: int) -> str:
 @router.get("/doc/{document_id}/original", response_class=Response)
 def original_file(document_id: str, kb: KB, who: PageReader) -> Response:
     """The file the document was read from, as submitted."""
-    from api.routes.documents import _attachment
+    from api.routes.documents import original_response
 
     found = kb.get_original(document_id)
     if found is None:
         raise PageRefused(404, f"no original file is kept for document {document_id!r}")
-    return Response(
-        found["data"],
-        media_type=found["media_type"],
-        headers={"Content-Disposition": _attachment(found["name"])},
-    )
+    return original_response(found)
 
 
 @router.get("/doc/{document_id}", response_class=HTMLResponse)

@@ -173,12 +173,8 @@ def convert_docx(data: bytes, source: str) -> Converted:
             blocks.append(md.heading(min(current + 1, 6) if current else 2, label))
             continue
         lines = [x.strip() for x in _inline(segments).split("\n") if x.strip()]
-        blocks.append("  \n".join(_escape_start(x) for x in lines))
+        blocks.append("  \n".join(md.escape_start(x) for x in lines))
     return Converted(_join_lists(blocks), warnings)
-
-
-def _escape_start(text: str) -> str:
-    return re.sub(r"^([#>+\-=]|\d+[.)](?=\s|$))", r"\\\1", text)
 
 
 def _dedupe_merged(rows: list[list[str]]) -> list[list[str]]:

@@ -218,18 +218,8 @@ def html_to_markdown(html: str) -> str:
                 if text:
                     out.append(re.sub(r"^([#>+\-=]|\d+[.)](?=\s))", r"\\\1", text))
             elif name in ("ul", "ol"):
-                items = []
-                for li in child.find_all("li", recursive=False):
-                    nested = li.find_all(["ul", "ol"], recursive=False)
-                    for n in nested:
-                        n.extract()
-                    items.append(md.item(li.get_text(" "), level=depth, ordered=name == "ol"))
-                    for n in nested:
-                        sub: list[str] = []
-                        out_len = len(out)
-                        walk_list(n, depth + 1, sub)
-                        items.extend(sub)
-                        del out[out_len:]
+                items: list[str] = []
+                walk_list(child, depth, items)
                 out.append("\n".join(items))
             elif name == "table":
                 rows = [

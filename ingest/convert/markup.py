@@ -16,7 +16,12 @@ def inline(text: str) -> str:
 
 def line(text: str) -> str:
     """One line of prose: inline markup escaped, and a leading '#', '-' or '1.' kept as text."""
-    return _BLOCK_START.sub(r"\1\\\2", inline(text).strip())
+    return escape_start(inline(text).strip())
+
+
+def escape_start(text: str) -> str:
+    """A leading '#', '-' or '1.' in already-escaped text kept as text, not read as markup."""
+    return _BLOCK_START.sub(r"\1\\\2", text)
 
 
 def paragraph(lines: list[str]) -> str:

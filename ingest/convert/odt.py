@@ -61,11 +61,7 @@ def _walk(parent: Any, blocks: list[str], *, depth: int) -> None:
                 continue
             style = _style(node).lower()
             if "preformatted" in style or "source" in style:
-                if (
-                    blocks
-                    and blocks[-1].startswith("```")
-                    and getattr(node, "_kb_follows_code", True)
-                ):
+                if blocks and blocks[-1].startswith("```"):
                     blocks[-1] = blocks[-1][: -len("\n```")] + "\n" + text.rstrip() + "\n```"
                 else:
                     blocks.append(md.code(text))

@@ -210,7 +210,7 @@ def convert_pdf(data: bytes, source: str) -> Converted:
                 page.pop(0)
             blocks.append(marker(f"page {number}"))
             blocks.extend(page)
-    return Converted(_join([md.table(b) if isinstance(b, list) else b for b in blocks]), warnings)
+    return Converted(md.join([md.table(b) if isinstance(b, list) else b for b in blocks]), warnings)
 
 
 def _continues(blocks: list[str | list[list[str]]], rows: list[list[str]]) -> bool:
@@ -454,7 +454,3 @@ def _group_items(blocks: list[str | list[list[str]]]) -> list[str | list[list[st
         else:
             out.append(block)
     return out
-
-
-def _join(blocks: list[str]) -> str:
-    return "\n\n".join(b for b in blocks if b and b.strip()) + "\n"
