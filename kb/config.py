@@ -31,6 +31,23 @@ class Settings(BaseSettings):
         description="the store: a SQLite file path (default: in the user data dir) "
         "or a postgresql:// URL",
     )
+    db_pool_size: int = Field(
+        default=10, description="PostgreSQL: most connections one process keeps open"
+    )
+    db_timeout: float = Field(
+        default=5.0,
+        description="PostgreSQL: seconds a request waits for a connection before it is "
+        "answered 503 (the database is down or restarting)",
+    )
+    db_wait: float = Field(
+        default=0.0,
+        description="PostgreSQL: seconds the CLI waits for the database at start "
+        "(`kb serve` waits as long as it takes, and /ready says why)",
+    )
+    hnsw_ef_search: int = Field(
+        default=100,
+        description="PostgreSQL: pgvector hnsw.ef_search (higher: better recall, slower search)",
+    )
     max_file_bytes: int = Field(default=5_000_000, description="largest file accepted for ingest")
     max_archive_bytes: int = Field(
         default=200_000_000,
@@ -71,6 +88,15 @@ class Settings(BaseSettings):
     def store(self) -> str:
         """What `open_backend` is given: the --db / KB_DB value, or the default SQLite file."""
         return self.db if self.db is not None else str(default_db_path())
+
+    def backend_options(self) -> dict[str, Any]:
+        """What `open_backend` takes besides the store (SQLite ignores them)."""
+        return {
+            "pool_size": self.db_pool_size,
+            "wait_seconds": self.db_wait,
+            "timeout": self.db_timeout,
+            "ef_search": self.hnsw_ef_search,
+        }
 
     @property
     def db_path(self) -> Path:

@@ -50,7 +50,9 @@ class KnowledgeBase:
         tagger: Tagger | None = None,
     ) -> None:
         self.settings = settings or Settings()
-        self.backend: Backend = backend or open_backend(self.settings.store)
+        self.backend: Backend = backend or open_backend(
+            self.settings.store, **self.settings.backend_options()
+        )
         self.store: DocumentStore = self.backend.store
         self.keys = KeyStore(self.backend.keys)
         self.audit = AuditLog(self.backend.audit)

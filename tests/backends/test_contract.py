@@ -14,9 +14,11 @@ DIM = 8
 
 
 @pytest.fixture
-def backend(backend_name, tmp_path):
+def backend(backend_name, tmp_path, request):
     if backend_name == "sqlite":
         made = open_backend(tmp_path / "contract.db")
+    elif backend_name == "postgres":
+        made = open_backend(request.getfixturevalue("pg_url"))
     else:  # pragma: no cover - a backend added without a fixture here
         pytest.fail(f"no contract fixture for {backend_name}")
     yield made
@@ -126,7 +128,10 @@ def filled(backend, index):
         backend,
         "aaaa00000001",
         title="Claims bot",
-        units=[("lesson", "Name two owners before the handoff"), ("root_cause", "OCR on clean scans")],
+        units=[
+            ("lesson", "Name two owners before the handoff"),
+            ("root_cause", "OCR on clean scans"),
+        ],
         facets=[("department", "claims"), ("pattern", "handoff-loss")],
         start="2024-03-01",
         seed=1,

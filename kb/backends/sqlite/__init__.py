@@ -16,6 +16,7 @@ class SqliteBackend:
     name = "sqlite"
     errors: tuple[type[Exception], ...] = (sqlite3.Error,)
     integrity_errors: tuple[type[Exception], ...] = (sqlite3.IntegrityError,)
+    unavailable_errors: tuple[type[Exception], ...] = ()  # a local file is never "down"
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
@@ -30,6 +31,9 @@ class SqliteBackend:
 
     def describe(self) -> dict[str, Any]:
         return {"backend": self.name, "path": str(self.path)}
+
+    def ping(self) -> None:
+        self.store.conn.execute("SELECT 1")
 
     def close(self) -> None:
         self.store.close()

@@ -1,0 +1,98 @@
+"""The shared backend: PostgreSQL with pgvector, for several nodes over one database."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import psycopg
+from pgvector.psycopg.vector import register_vector_info
+from psycopg.rows import dict_row
+from psycopg.types import TypeInfo
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from kb.backends import DatabaseUnavailable, redact_url
+from kb.backends.postgres import migrations
+from kb.backends.postgres.access import PostgresAudit, PostgresKeys
+from kb.backends.postgres.keyword import PostgresKeywords
+from kb.backends.postgres.store import Conn, PostgresStore
+from kb.backends.postgres.vectors import PgVectors
+
+
+def connect_error(url: str, exc: Exception) -> str:
+    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return f"cannot reach the database at {redact_url(url)}: {reason}"
+
+
+class PostgresBackend:
+    name = "postgres"
+    errors: tuple[type[Exception], ...] = (psycopg.Error, PoolTimeout)
+    integrity_errors: tuple[type[Exception], ...] = (psycopg.errors.UniqueViolation,)
+    # what a request meets while the database restarts or is down: a 503 and a retry, not a 500
+    unavailable_errors: tuple[type[Exception], ...] = (psycopg.OperationalError, PoolTimeout)
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = 10,
+        wait_seconds: float = 0.0,
+        timeout: float = 10.0,
+        ef_search: int = 100,
+    ) -> None:
+        self.url = url
+        self.ef_search = ef_search
+        info = self._migrate(wait_seconds)
+
+        def configure(conn: Conn) -> None:
+            register_vector_info(conn, info)
+
+        pool: ConnectionPool[Conn] = ConnectionPool(
+            url,
+            min_size=1,
+            max_size=max(1, pool_size),
+            kwargs={"autocommit": True, "row_factory": dict_row},
+            configure=configure,
+            check=ConnectionPool.check_connection,  # a restarted server's dead sockets are replaced
+            timeout=timeout,
+            open=False,
+            name="kb",
+        )
+        pool.open(wait=False)
+        self.pool = pool
+        self.store = PostgresStore(pool)
+        self.keywords = PostgresKeywords(self.store)
+        self.keys = PostgresKeys(self.store)
+        self.audit = PostgresAudit(self.store)
+
+    def _migrate(self, wait_seconds: float) -> TypeInfo:
+        """Connect (waiting up to wait_seconds for a server still starting), migrate, and return
+        the vector type the pool's connections are taught."""
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                with psycopg.connect(self.url, autocommit=True, connect_timeout=5) as conn:
+                    migrations.apply(conn)
+                    info = TypeInfo.fetch(conn, "vector")
+                    assert info is not None
+                    return info
+            except psycopg.OperationalError as exc:
+                if time.monotonic() >= deadline:
+                    raise DatabaseUnavailable(connect_error(self.url, exc)) from exc
+                time.sleep(1.0)
+
+    def vector_index(self, *, model: str, dim: int) -> PgVectors:
+        return PgVectors(self.store, model=model, dim=dim, ef_search=self.ef_search)
+
+    def ping(self) -> None:
+        """Raise one of unavailable_errors unless the database answers now."""
+        self.store.one("SELECT 1 AS one")
+
+    def describe(self) -> dict[str, Any]:
+        return {"backend": self.name, "url": redact_url(self.url)}
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+__all__ = ["DatabaseUnavailable", "PostgresBackend"]

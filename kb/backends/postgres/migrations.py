@@ -1,0 +1,179 @@
+"""Numbered schema migrations of the PostgreSQL backend; applied once, under a lock, by whichever node
+starts first."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import psycopg
+
+MIGRATION_LOCK = 727_301  # pg_advisory_lock key: one node migrates, the others wait
+
+
+def m001_create_tables(conn: psycopg.Connection) -> None:
+    conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+    conn.execute(
+        """
+        CREATE TABLE documents (
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            title TEXT NOT NULL,
+            project TEXT,
+            department TEXT,
+            use_case TEXT,
+            phase_reached TEXT,
+            outcome TEXT,
+            source TEXT NOT NULL,
+            source_key TEXT NOT NULL,
+            format TEXT NOT NULL,
+            encoding TEXT NOT NULL,
+            content_hash TEXT NOT NULL UNIQUE,
+            version INTEGER NOT NULL DEFAULT 1,
+            superseded_by TEXT,
+            ingested_at TEXT NOT NULL,
+            start_date TEXT,
+            end_date TEXT,
+            summary TEXT,
+            body TEXT NOT NULL,
+            text TEXT NOT NULL,
+            fields JSON NOT NULL,
+            warnings JSON NOT NULL,
+            tsv tsvector GENERATED ALWAYS AS (
+                setweight(to_tsvector('english', coalesce(title, '')), 'A')
+                || setweight(to_tsvector('english', coalesce(summary, '')), 'B')
+            ) STORED
+        )
+        """
+    )
+    conn.execute("CREATE INDEX idx_documents_source_key ON documents(source_key)")
+    conn.execute("CREATE INDEX idx_documents_current ON documents(id) WHERE superseded_by IS NULL")
+    conn.execute("CREATE INDEX idx_documents_tsv ON documents USING gin(tsv)")
+    conn.execute(
+        """
+        CREATE TABLE units (
+            id TEXT PRIMARY KEY,
+            document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            ord INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            category TEXT,
+            section TEXT NOT NULL,
+            line_start INTEGER NOT NULL,
+            line_end INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            confidence REAL,
+            place TEXT,
+            tsv tsvector GENERATED ALWAYS AS (
+                setweight(to_tsvector('english', text), 'A')
+                || setweight(to_tsvector('english', section), 'C')
+            ) STORED
+        )
+        """
+    )
+    conn.execute("CREATE INDEX idx_units_document ON units(document_id)")
+    conn.execute("CREATE INDEX idx_units_tsv ON units USING gin(tsv)")
+    conn.execute(
+        """
+        CREATE TABLE pattern_tags (
+            document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            unit_id TEXT REFERENCES units(id) ON DELETE CASCADE,
+            pattern TEXT NOT NULL,
+            evidence TEXT NOT NULL,
+            cue TEXT
+        )
+        """
+    )
+    conn.execute("CREATE INDEX idx_tags_document ON pattern_tags(document_id)")
+    conn.execute("CREATE INDEX idx_tags_unit ON pattern_tags(unit_id)")
+    conn.execute(
+        """
+        CREATE TABLE facets (
+            document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            facet TEXT NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (document_id, facet, value)
+        )
+        """
+    )
+    conn.execute("CREATE INDEX idx_facets_value ON facets(facet, value)")
+    conn.execute(
+        """
+        CREATE TABLE vectors (
+            vid BIGSERIAL PRIMARY KEY,
+            kind TEXT NOT NULL,
+            ref_id TEXT NOT NULL,
+            document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            model TEXT NOT NULL,
+            dim INTEGER NOT NULL,
+            embedding vector NOT NULL,
+            UNIQUE (kind, ref_id, model)
+        )
+        """
+    )
+    conn.execute("CREATE INDEX idx_vectors_document ON vectors(document_id)")
+    conn.execute(
+        """
+        CREATE TABLE originals (
+            document_id TEXT PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            media_type TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            data BYTEA NOT NULL
+        )
+        """
+    )
+    conn.execute(
+        """
+        CREATE TABLE api_keys (
+            id BIGSERIAL PRIMARY KEY,
+            name TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('reader', 'contributor', 'admin')),
+            prefix TEXT NOT NULL,
+            key_hash TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            revoked_at TEXT
+        )
+        """
+    )
+    conn.execute(
+        """
+        CREATE TABLE audit (
+            id BIGSERIAL PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            target TEXT,
+            detail TEXT
+        )
+        """
+    )
+    conn.execute("CREATE INDEX idx_audit_at ON audit(at)")
+
+
+MIGRATIONS: list[Callable[[psycopg.Connection], None]] = [m001_create_tables]
+
+
+def apply(conn: psycopg.Connection) -> list[str]:
+    """Apply every migration not yet recorded, each whole or not at all; returns the names applied."""
+    applied: list[str] = []
+    conn.execute("SELECT pg_advisory_lock(%s)", [MIGRATION_LOCK])
+    try:
+        with conn.transaction():
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS _migrations "
+                "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+            )
+        done = {r[0] for r in conn.execute("SELECT name FROM _migrations").fetchall()}
+        for migration in MIGRATIONS:
+            if migration.__name__ in done:
+                continue
+            with conn.transaction():
+                migration(conn)
+                conn.execute(
+                    "INSERT INTO _migrations (name, applied_at) VALUES (%s, %s)",
+                    [migration.__name__, datetime.now(UTC).isoformat(timespec="seconds")],
+                )
+            applied.append(migration.__name__)
+    finally:
+        conn.execute("SELECT pg_advisory_unlock(%s)", [MIGRATION_LOCK])
+    return applied

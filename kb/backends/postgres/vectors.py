@@ -1,0 +1,106 @@
+"""Vector search on PostgreSQL: a pgvector HNSW index per model, the filters in the same query, and
+iterative index scans so a filtered search still fills its limit. No cache to keep in step: what
+one node writes, every node's next search sees."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+from psycopg import sql
+
+from kb.backends.base import EVERYWHERE, Filters, Ref, VectorHit, VectorScope
+from kb.backends.postgres.store import PostgresStore, where_sql
+
+INDEX_LOCK = 727_302  # pg_advisory_lock key: one node builds a missing index
+
+
+def index_name(model: str, dim: int) -> str:
+    return "vectors_hnsw_" + hashlib.sha1(f"{model}:{dim}".encode()).hexdigest()[:12]
+
+
+class PgVectors:
+    """Nearest neighbours among a model's vectors, answered by the database itself."""
+
+    def __init__(self, store: PostgresStore, *, model: str, dim: int, ef_search: int = 100) -> None:
+        self.store = store
+        self.model = model
+        self.dim = int(dim)
+        self.ef_search = ef_search
+        self.name = index_name(model, self.dim)
+        # the indexed expression and the partial-index predicate, as literals the planner matches
+        self._expr = sql.SQL("(v.embedding::vector({dim}))").format(dim=sql.Literal(self.dim))
+        self._model = sql.Literal(model)
+        self.ensure_index()
+
+    def ensure_index(self) -> None:
+        """Create this model's HNSW index if no node has yet (cosine distance)."""
+        ddl = sql.SQL(
+            "CREATE INDEX IF NOT EXISTS {name} ON vectors USING hnsw "
+            "((embedding::vector({dim})) vector_cosine_ops) WHERE model = {model}"
+        ).format(name=sql.Identifier(self.name), dim=sql.Literal(self.dim), model=self._model)
+        with self.store.pool.connection() as conn:
+            conn.execute("SELECT pg_advisory_lock(%s)", [INDEX_LOCK])
+            try:
+                conn.execute(ddl)
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", [INDEX_LOCK])
+
+    @property
+    def count(self) -> int:
+        row = self.store.one(
+            "SELECT count(*) AS n FROM vectors v JOIN documents d ON d.id = v.document_id "
+            "WHERE v.model = %s AND d.superseded_by IS NULL",
+            [self.model],
+        )
+        return int(row["n"]) if row else 0
+
+    def refresh(self) -> None:
+        """Nothing to do: the database is the index."""
+
+    def save(self) -> None:
+        """Nothing to do: the database is the index."""
+
+    def rebuild(self) -> int:
+        with self.store.pool.connection() as conn:
+            conn.execute(sql.SQL("REINDEX INDEX {}").format(sql.Identifier(self.name)))
+        return self.count
+
+    def search(
+        self, vector: np.ndarray, n: int, filters: Filters, scope: VectorScope = EVERYWHERE
+    ) -> list[VectorHit]:
+        where, params = where_sql(filters)
+        clauses = [sql.SQL("v.model = {}").format(self._model), sql.SQL(where)]
+        join = sql.SQL("")
+        if scope.target != "any":
+            clauses.append(sql.SQL("v.kind = %s"))
+            params.append(scope.target)
+        if scope.unit_kinds:
+            join = sql.SQL(" JOIN units u ON u.id = v.ref_id")
+            clauses.append(sql.SQL("u.kind = ANY(%s)"))
+            params.append(list(scope.unit_kinds))
+        if scope.exclude_document:
+            clauses.append(sql.SQL("v.document_id <> %s"))
+            params.append(scope.exclude_document)
+        query = sql.SQL(
+            "SELECT v.kind, v.ref_id, {expr} <=> %s::vector({dim}) AS distance "
+            "FROM vectors v JOIN documents d ON d.id = v.document_id{join} "
+            "WHERE {where} ORDER BY distance LIMIT %s"
+        ).format(
+            expr=self._expr,
+            dim=sql.Literal(self.dim),
+            join=join,
+            where=sql.SQL(" AND ").join(clauses),
+        )
+        query_vector = np.asarray(vector, dtype=np.float32).reshape(-1)
+        with self.store.connection() as conn, conn.transaction():
+            conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+            conn.execute(
+                sql.SQL("SET LOCAL hnsw.ef_search = {}").format(
+                    sql.Literal(min(1000, max(self.ef_search, n)))
+                )
+            )
+            rows = conn.execute(query, [query_vector, *params, n]).fetchall()
+        # relaxed order: the index may hand back near-ties slightly out of order
+        hits = [VectorHit(Ref(r["kind"], r["ref_id"]), 1.0 - float(r["distance"])) for r in rows]
+        return sorted(hits, key=lambda h: -h.similarity)
