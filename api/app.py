@@ -9,18 +9,33 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import problems
+from api import metrics, problems
 from api.deps import is_loopback
 from api.routes import charters, documents, meta, search
 from kb import KnowledgeBase, Settings
+from kb.backends import DatabaseUnavailable
+
+WAIT_RETRY = 2.0  # seconds between attempts to reach a database that is not up yet
 
 log = logging.getLogger("kb.serve")
+
+
+def _open(app: FastAPI, settings: Settings) -> KnowledgeBase:
+    """Open the store; a database not up yet is waited for (a node may start before it)."""
+    while True:
+        try:
+            return KnowledgeBase.open(settings)
+        except DatabaseUnavailable as exc:
+            app.state.load_error = f"waiting for the database: {exc}"
+            log.warning("%s; retrying in %s s", app.state.load_error, WAIT_RETRY)
+            if app.state.stopping.wait(WAIT_RETRY):
+                raise
 
 
 def _load(app: FastAPI, settings: Settings) -> None:
     """Open the store, load the model and the index once; /ready turns true when done."""
     try:
-        kb = KnowledgeBase.open(settings)
+        kb = _open(app, settings)
         kb.embedder.embed(["warm up the model"])
         kb.vectors  # noqa: B018 - opens (and if needed repairs) the vector index
         kb.tagger.tag_texts(["warm up the tagger"], None)  # the first submission is not slow
@@ -30,6 +45,7 @@ def _load(app: FastAPI, settings: Settings) -> None:
                 "local single-user mode: no API key exists and the server is bound to loopback, "
                 "so requests need no key. Create one with `kb keys create` to require keys."
             )
+        app.state.load_error = None
         app.state.ready.set()
     except Exception as exc:  # noqa: BLE001 - reported by /ready
         app.state.load_error = f"{type(exc).__name__}: {exc}"
@@ -47,6 +63,7 @@ def create_app(settings: Settings | None = None, *, wait: bool = False) -> FastA
         if wait:
             loader.join()
         yield
+        app.state.stopping.set()
         kb = getattr(app.state, "kb", None)
         if kb is not None:
             kb.close()
@@ -62,6 +79,7 @@ def create_app(settings: Settings | None = None, *, wait: bool = False) -> FastA
     )
     app.state.settings = settings
     app.state.ready = threading.Event()
+    app.state.stopping = threading.Event()
     app.state.load_error = None
     app.state.local_mode = is_loopback(settings.host)
     problems.install(app)
@@ -70,6 +88,7 @@ def create_app(settings: Settings | None = None, *, wait: bool = False) -> FastA
     from api import web
 
     web.install(app)
+    metrics.install(app)  # last, so it is outermost and counts every answer, errors too
     return app
 
 

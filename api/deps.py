@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
+from api.metrics import Metrics
 from api.problems import Problem
 from kb import KnowledgeBase
 from kb.keys import role_allows
@@ -25,6 +26,13 @@ def get_kb(request: Request) -> KnowledgeBase:
 
 
 KB = Annotated[KnowledgeBase, Depends(get_kb)]
+
+
+def get_metrics(request: Request) -> Metrics:
+    return request.app.state.metrics  # type: ignore[no-any-return]
+
+
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 
 
 @dataclass

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+log = logging.getLogger("kb.serve")
 PROBLEM = "application/problem+json"
 _TITLES = {
     400: "Bad request",
@@ -74,6 +77,26 @@ PROBLEM_SCHEMA = {
 
 
 def install(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def _database_down(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        """The shared database is down or restarting: a 503 to retry, not a 500 (no restart)."""
+        try:
+            return await call_next(request)
+        except Exception as exc:
+            kb = getattr(request.app.state, "kb", None)
+            if kb is None or not isinstance(exc, kb.backend.unavailable_errors):
+                raise
+            log.warning("database unavailable on %s: %s", request.url.path, exc)
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            return problem_response(
+                503,
+                f"the database is unavailable ({reason}); retry in a few seconds",
+                request.url.path,
+                headers={"Retry-After": "2"},
+            )
+
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
         return problem_response(exc.status, exc.detail, request.url.path, **dict(exc.extra))

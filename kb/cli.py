@@ -568,6 +568,51 @@ def reindex(obj: Context) -> None:
     click.echo(f"vector index rebuilt: {n} vectors ({obj.kb.embedder.name})")
 
 
+@cli.command("copy-store")
+@click.option(
+    "--to",
+    "target",
+    required=True,
+    metavar="PATH|URL",
+    help="The store to copy into: a postgresql://user@host/db URL or a SQLite file path.",
+)
+@json_option
+@pass_ctx
+def copy_store(obj: Context, target: str, as_json: bool) -> None:
+    """Copy this store (--db) whole into another backend, without re-embedding.
+
+    Documents with their units, tags, facets, versions, original files and vectors, then API
+    keys and the audit trail. Documents already in the target are skipped, so a copy that was
+    cut short can be run again. The source is only read.
+
+    \b
+    Example:
+      kb --db team.db copy-store --to postgresql://kb@db.internal/kb
+      KB_DB=postgresql://kb@db.internal/kb kb search "security review"
+    """
+    try:
+        check_store(target)
+    except BackendError as exc:
+        raise click.ClickException(str(exc)) from None
+    kb = obj.kb
+    total = kb.store.count_documents(Filters(include_superseded=True))
+    with click.progressbar(length=max(total, 1), label="Copying", file=sys.stderr) as bar:
+        try:
+            summary = kb.copy_to(target, on_progress=lambda done, _title: bar.update(1))
+        except (BackendError, ValueError) as exc:
+            raise click.ClickException(str(exc)) from None
+    if as_json:
+        emit(summary)
+        return
+    to = summary["to"].get("url") or summary["to"].get("path")
+    click.echo(
+        f"copied {summary['documents_copied']} documents ({summary['units']} units, "
+        f"{summary['vectors']} vectors, {summary['keys']} keys, {summary['audit_entries']} "
+        f"audit entries) to {to} in {summary['seconds']:.1f}s; "
+        f"{summary['documents_already_there']} were there already"
+    )
+
+
 @cli.command()
 @json_option
 @pass_ctx

@@ -449,7 +449,33 @@ class KnowledgeBase:
 
         return reparse(self, actor=actor, on_progress=on_progress)
 
-    # --- export / import -------------------------------------------------------------------
+    # --- export / import / copy ------------------------------------------------------------
+    def copy_to(
+        self,
+        target: str,
+        *,
+        actor: Actor = Actor(),
+        on_progress: Callable[[int, str], None] | None = None,
+    ) -> dict[str, Any]:
+        """Copy this store whole to another (a SQLite path or a postgresql:// URL), vectors included,
+        without re-embedding; documents already there are skipped, so a cut-short copy resumes."""
+        from kb.copying import copy_store
+
+        if str(target) == self.settings.store:
+            raise ValueError("the target is this store; give another path or URL")
+        other = open_backend(target, **self.settings.backend_options())
+        try:
+            report = copy_store(self.backend, other, on_progress=on_progress)
+            AuditLog(other.audit).record(
+                actor=actor.name,
+                action="copy-store",
+                target=None,
+                detail={"from": self.backend.describe(), **report.as_dict(), "via": actor.via},
+            )
+        finally:
+            other.close()
+        return {"from": self.backend.describe(), "to": _described(target), **report.as_dict()}
+
     def export(self, out: IO[str]) -> int:
         """Write every document (superseded ones too) with units, tags and facets as JSON lines."""
         from kb.transfer import export
@@ -610,3 +636,11 @@ class KnowledgeBase:
 
         self.refresh_if_changed()
         return document_related(self, document_id, limit=limit)
+
+
+def _described(db: str) -> dict[str, Any]:
+    from kb.backends import SCHEMES, redact_url
+
+    if db.startswith(SCHEMES):
+        return {"backend": "postgres", "url": redact_url(db)}
+    return {"backend": "sqlite", "path": db}

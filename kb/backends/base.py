@@ -197,6 +197,10 @@ class DocumentStore(Protocol):
 
     def vectors_of(self, document_id: str, model: str) -> dict[Ref, np.ndarray]: ...
 
+    def stored_vectors(self, document_id: str) -> list[dict[str, Any]]:
+        """Every model's vectors of a document, as insert_document takes them (`kb copy-store`)."""
+        ...
+
     def close(self) -> None: ...
 
 

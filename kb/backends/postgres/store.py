@@ -12,13 +12,13 @@ from typing import Any
 
 import numpy as np
 import psycopg
-from psycopg.types.json import Json
 from psycopg.rows import DictRow
+from psycopg.types.json import Json
 from psycopg_pool import ConnectionPool
 
-Conn = psycopg.Connection[DictRow]
-
 from kb.backends.base import FACETS, Filters, Ref
+
+Conn = psycopg.Connection[DictRow]
 
 _JSON_COLUMNS = ("fields", "warnings")
 _TABLES = {
@@ -461,6 +461,22 @@ class PostgresStore:
                 [document_id, model],
             )
         }
+
+    def stored_vectors(self, document_id: str) -> list[dict[str, Any]]:
+        return [
+            {
+                "kind": r["kind"],
+                "ref_id": r["ref_id"],
+                "model": r["model"],
+                "dim": r["dim"],
+                "vector": _array(r["embedding"]).tobytes(),
+            }
+            for r in self.rows(
+                "SELECT kind, ref_id, model, dim, embedding FROM vectors WHERE document_id = %s "
+                "ORDER BY vid",
+                [document_id],
+            )
+        ]
 
 
 def _array(value: Any) -> np.ndarray:

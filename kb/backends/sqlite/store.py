@@ -504,6 +504,16 @@ class SqliteStore:
             )
         }
 
+    def stored_vectors(self, document_id: str) -> list[dict[str, Any]]:
+        return [
+            {"kind": kind, "ref_id": ref_id, "model": model, "dim": dim, "vector": bytes(blob)}
+            for kind, ref_id, model, dim, blob in self.conn.execute(
+                "SELECT kind, ref_id, model, dim, vector FROM vectors WHERE document_id = ? "
+                "ORDER BY vid",
+                [document_id],
+            )
+        ]
+
     def live_vector_ids(self, model: str) -> np.ndarray:
         """Vids of the vectors search may use: this model, documents not superseded."""
         rows = self.conn.execute(
