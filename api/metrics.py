@@ -34,8 +34,9 @@ class Histogram:
             running += count
             le = "+Inf" if bound == float("inf") else repr(bound)
             out.append(f'{name}_bucket{{{labels}{sep}le="{le}"}} {running}')
-        out.append(f"{name}_sum{{{labels}}} {self.total:.6f}")
-        out.append(f"{name}_count{{{labels}}} {self.n}")
+        tail = f"{{{labels}}}" if labels else ""
+        out.append(f"{name}_sum{tail} {self.total:.6f}")
+        out.append(f"{name}_count{tail} {self.n}")
         return out
 
 
