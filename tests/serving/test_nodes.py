@@ -154,7 +154,7 @@ def test_load_over_three_nodes_with_one_killed(cluster):
     survivors = load.on([a, b])
     assert set(survivors) == {"200", "201"}, survivors  # not one error on the nodes left
     assert survivors["200"] > 50 and survivors["201"] > 5
-    for phrase, doc_id in load.acknowledged:  # every acknowledged submission is there
+    for _phrase, doc_id in load.acknowledged:  # every acknowledged submission is there
         assert httpx.get(a.url + f"/documents/{doc_id}", timeout=10).status_code == 200
     for phrase, doc_id in load.acknowledged[-5:]:
         assert found(b, f"{phrase} pilot", doc_id)
