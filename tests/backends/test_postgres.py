@@ -1,0 +1,159 @@
+"""What only the PostgreSQL backend has: its migrations under a lock, its HNSW index and the
+iterative scans that let a filtered search fill its limit, its pool after a lost connection."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import psycopg
+import pytest
+
+from kb.backends import Filters, open_backend, redact_url
+from kb.vectors import to_blob
+
+DIM = 16
+
+
+def test_migrations_are_recorded_and_run_once_when_nodes_start_together(pg_url):
+    opened, errors = [], []
+
+    def start() -> None:
+        try:
+            opened.append(open_backend(pg_url))
+        except Exception as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and len(opened) == 4
+    with psycopg.connect(pg_url) as conn:
+        names = [r[0] for r in conn.execute("SELECT name FROM _migrations ORDER BY name")]
+    assert names == ["m001_create_tables"]
+    for backend in opened:
+        backend.close()
+
+
+def test_the_url_password_never_shows(pg_url):
+    assert redact_url("postgresql://kb:s3cret@db:5432/kb") == "postgresql://kb:***@db:5432/kb"
+    backend = open_backend(pg_url)
+    try:
+        assert backend.describe()["backend"] == "postgres"
+    finally:
+        backend.close()
+
+
+def _fill(backend, n: int) -> np.ndarray:
+    """n one-unit documents; every 50th in department 'rare'."""
+    rng = np.random.default_rng(3)
+    vectors = rng.normal(size=(n, DIM)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    with psycopg.connect(backend.url) as conn, conn.cursor() as cur:
+        for i in range(n):
+            doc = f"doc{i:05d}"
+            dept = "rare" if i % 50 == 0 else "common"
+            cur.execute(
+                "INSERT INTO documents (id, kind, title, source, source_key, format, encoding, "
+                "content_hash, ingested_at, body, text, fields, warnings, department) VALUES "
+                "(%s, 'postmortem', %s, %s, %s, 'markdown', 'utf-8', %s, 't', '', '', '{}', '[]', %s)",
+                [doc, doc, doc, doc, doc, dept],
+            )
+            cur.execute("INSERT INTO facets VALUES (%s, 'department', %s)", [doc, dept])
+            cur.execute(
+                "INSERT INTO units (id, document_id, ord, kind, section, line_start, line_end, text) "
+                "VALUES (%s, %s, 1, 'lesson', 'Lessons', 1, 1, 'text')",
+                [doc + "-u", doc],
+            )
+        conn.commit()
+    rows = [
+        {
+            "kind": "unit",
+            "ref_id": f"doc{i:05d}-u",
+            "model": "fake",
+            "dim": DIM,
+            "vector": to_blob(v),
+        }
+        for i, v in enumerate(vectors)
+    ]
+    with backend.store.connection() as conn, conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO vectors (kind, ref_id, document_id, model, dim, embedding) "
+            "VALUES (%s, %s, %s, %s, %s, %s)",
+            [
+                [
+                    r["kind"],
+                    r["ref_id"],
+                    r["ref_id"][:-2],
+                    "fake",
+                    DIM,
+                    np.frombuffer(r["vector"], np.float32),
+                ]
+                for r in rows
+            ],
+        )
+    return vectors
+
+
+def test_hnsw_is_used_and_a_filtered_search_still_fills_its_limit(pg_url):
+    backend = open_backend(pg_url)
+    try:
+        index = backend.vector_index(model="fake", dim=DIM)  # creates the HNSW index
+        vectors = _fill(backend, 3000)
+        with backend.store.connection() as conn:
+            conn.execute("ANALYZE")
+            names = [
+                r["indexname"]
+                for r in conn.execute(
+                    "SELECT indexname FROM pg_indexes WHERE tablename = 'vectors'"
+                )
+            ]
+        assert index.name in names
+        query = vectors[7]
+        with backend.store.connection() as conn:
+            conn.execute("SET enable_seqscan = off")  # small table: make the planner show its index
+            plan = "\n".join(
+                r["QUERY PLAN"]
+                for r in conn.execute(
+                    "EXPLAIN SELECT v.ref_id FROM vectors v WHERE v.model = 'fake' "
+                    f"ORDER BY (v.embedding::vector({DIM})) <=> %s::vector({DIM}) LIMIT 10",
+                    [query],
+                )
+            )
+        assert index.name in plan
+        top = index.search(query, 10, Filters())
+        assert top[0].ref.id == "doc00007-u" and len(top) == 10
+        rare = index.search(query, 40, Filters(department=("rare",)))
+        assert len(rare) == 40  # 60 rare documents of 3000: the limit is filled from them alone
+        assert all(int(h.ref.id[3:8]) % 50 == 0 for h in rare)
+        exact = np.argsort(-(vectors[::50] @ query))[:10]
+        assert {f"doc{50 * int(i):05d}-u" for i in exact} <= {h.ref.id for h in rare[:20]}
+    finally:
+        backend.close()
+
+
+def test_a_lost_connection_is_replaced_not_reused(pg_url):
+    backend = open_backend(pg_url, pool_size=2)
+    try:
+        backend.ping()
+        with psycopg.connect(pg_url, autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        backend.ping()  # the pool checks a connection before lending it
+        assert backend.store.count("documents") == 0
+    finally:
+        backend.close()
+
+
+def test_an_unreachable_database_is_a_clear_error():
+    from kb.backends import DatabaseUnavailable
+
+    with pytest.raises(
+        DatabaseUnavailable,
+        match=r"cannot reach the database at postgresql://kb:\*\*\*@127\.0\.0\.1:1/kb",
+    ):
+        open_backend("postgresql://kb:pw@127.0.0.1:1/kb")
