@@ -146,7 +146,7 @@ class Searcher:
 
     def _dense(self, query: str, filters: Filters, n: int) -> list[Candidate]:
         index = self.kb.vectors
-        if index.count == 0:
+        if index.empty():
             return []
         vector = self.kb.embedder.embed([query[:2000]])[0]
         return [

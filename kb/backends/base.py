@@ -219,6 +219,10 @@ class VectorIndex(Protocol):
     @property
     def count(self) -> int: ...
 
+    def empty(self) -> bool:
+        """No vectors of this model at all (cheaper than count on a large shared store)."""
+        ...
+
     def search(
         self, vector: np.ndarray, n: int, filters: Filters, scope: VectorScope = EVERYWHERE
     ) -> list[VectorHit]: ...

@@ -10,6 +10,7 @@ import psycopg
 import pytest
 
 from kb.backends import Filters, open_backend, redact_url
+from kb.backends.postgres.migrations import MIGRATIONS
 from kb.vectors import to_blob
 
 DIM = 16
@@ -32,7 +33,7 @@ def test_migrations_are_recorded_and_run_once_when_nodes_start_together(pg_url):
     assert errors == [] and len(opened) == 4
     with psycopg.connect(pg_url) as conn:
         names = [r[0] for r in conn.execute("SELECT name FROM _migrations ORDER BY name")]
-    assert names == ["m001_create_tables"]
+    assert names == [m.__name__ for m in MIGRATIONS]
     for backend in opened:
         backend.close()
 
@@ -157,3 +158,34 @@ def test_an_unreachable_database_is_a_clear_error():
         match=r"cannot reach the database at postgresql://kb:\*\*\*@127\.0\.0\.1:1/kb",
     ):
         open_backend("postgresql://kb:pw@127.0.0.1:1/kb")
+
+
+def test_the_lexicon_stays_exact_through_writes_reparse_and_deletes(pg_url, corpus_dir):
+    """BM25 needs each lexeme's document frequency; triggers keep it, whatever writes the rows."""
+    from kb import KnowledgeBase, Settings
+
+    kb = KnowledgeBase(Settings(db=pg_url))
+    try:
+        kb.ingest_paths([str(corpus_dir / "handoffs")])
+        kb.reparse()
+        doc = next(iter(kb.store.iter_documents()))
+        kb.delete_document(doc["id"])
+        with psycopg.connect(pg_url) as conn:
+            for scope, table in (("u", "units"), ("d", "documents")):
+                drift = conn.execute(
+                    "WITH truth AS (SELECT lexeme, count(*) AS n FROM "
+                    f"{table}, unnest(tsvector_to_array(tsv)) AS lexeme GROUP BY lexeme) "
+                    "SELECT count(*) FROM truth FULL JOIN (SELECT lexeme, n FROM lexicon "
+                    "WHERE scope = %s AND lexeme <> '' AND n <> 0) l USING (lexeme) "
+                    "WHERE truth.n IS DISTINCT FROM l.n",
+                    [scope],
+                ).fetchone()[0]
+                rows, length = conn.execute(
+                    f"SELECT count(*), sum(length(tsv)) FROM {table}"
+                ).fetchone()
+                totals = conn.execute(
+                    "SELECT n, length FROM lexicon WHERE scope = %s AND lexeme = ''", [scope]
+                ).fetchone()
+                assert drift == 0 and totals == (rows, length), (table, drift, totals)
+    finally:
+        kb.close()

@@ -150,7 +150,87 @@ def m001_create_tables(conn: psycopg.Connection) -> None:
     conn.execute("CREATE INDEX idx_audit_at ON audit(at)")
 
 
-MIGRATIONS: list[Callable[[psycopg.Connection], None]] = [m001_create_tables]
+def m002_lexicon(conn: psycopg.Connection) -> None:
+    """Document frequencies of every lexeme (and row counts and lengths), kept exact by statement
+    triggers, so keyword search can rank by BM25 as FTS5 does (ts_rank has no IDF)."""
+    conn.execute(
+        """
+        CREATE TABLE lexicon (
+            scope CHAR(1) NOT NULL,       -- 'u': units.tsv, 'd': documents.tsv
+            lexeme TEXT NOT NULL,         -- '' is the scope's totals row
+            n BIGINT NOT NULL,            -- rows holding the lexeme (totals: rows)
+            length BIGINT NOT NULL DEFAULT 0,  -- totals: sum of length(tsv), for the mean
+            PRIMARY KEY (scope, lexeme)
+        )
+        """
+    )
+    conn.execute(
+        """
+        CREATE FUNCTION lexicon_count(which CHAR(1), tsvs tsvector[], sign INTEGER)
+        RETURNS void LANGUAGE sql AS $$
+            INSERT INTO lexicon (scope, lexeme, n, length)
+            SELECT which, lexeme, sign * count(*), 0
+            FROM unnest(tsvs) AS t(tsv), unnest(tsvector_to_array(tsv)) AS lexeme
+            GROUP BY lexeme ORDER BY lexeme  -- one lock order for every writer: no deadlocks
+            ON CONFLICT (scope, lexeme) DO UPDATE SET n = lexicon.n + excluded.n;
+            INSERT INTO lexicon (scope, lexeme, n, length)
+            SELECT which, '', sign * count(*), sign * coalesce(sum(length(tsv)), 0)
+            FROM unnest(tsvs) AS t(tsv) HAVING count(*) > 0
+            ON CONFLICT (scope, lexeme) DO UPDATE
+            SET n = lexicon.n + excluded.n, length = lexicon.length + excluded.length;
+        $$
+        """
+    )
+    for table, scope in (("units", "u"), ("documents", "d")):
+        conn.execute(
+            f"""
+            CREATE FUNCTION {table}_lexicon_added() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                PERFORM lexicon_count('{scope}', ARRAY(SELECT tsv FROM added), 1);
+                RETURN NULL;
+            END $$
+            """
+        )
+        conn.execute(
+            f"""
+            CREATE FUNCTION {table}_lexicon_removed() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                PERFORM lexicon_count('{scope}', ARRAY(SELECT tsv FROM removed), -1);
+                RETURN NULL;
+            END $$
+            """
+        )
+        conn.execute(
+            f"CREATE TRIGGER {table}_lexicon_insert AFTER INSERT ON {table} "
+            f"REFERENCING NEW TABLE AS added FOR EACH STATEMENT "
+            f"EXECUTE FUNCTION {table}_lexicon_added()"
+        )
+        conn.execute(
+            f"CREATE TRIGGER {table}_lexicon_delete AFTER DELETE ON {table} "
+            f"REFERENCING OLD TABLE AS removed FOR EACH STATEMENT "
+            f"EXECUTE FUNCTION {table}_lexicon_removed()"
+        )
+    # a document read again (`kb reparse`) may change its title or summary
+    conn.execute(
+        """
+        CREATE FUNCTION documents_lexicon_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            PERFORM lexicon_count('d', ARRAY(SELECT tsv FROM removed), -1);
+            PERFORM lexicon_count('d', ARRAY(SELECT tsv FROM added), 1);
+            RETURN NULL;
+        END $$
+        """
+    )
+    conn.execute(
+        "CREATE TRIGGER documents_lexicon_update AFTER UPDATE ON documents "
+        "REFERENCING OLD TABLE AS removed NEW TABLE AS added FOR EACH STATEMENT "
+        "EXECUTE FUNCTION documents_lexicon_changed()"
+    )
+    conn.execute("SELECT lexicon_count('u', ARRAY(SELECT tsv FROM units), 1)")
+    conn.execute("SELECT lexicon_count('d', ARRAY(SELECT tsv FROM documents), 1)")
+
+
+MIGRATIONS: list[Callable[[psycopg.Connection], None]] = [m001_create_tables, m002_lexicon]
 
 
 def apply(conn: psycopg.Connection) -> list[str]:

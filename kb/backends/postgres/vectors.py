@@ -55,6 +55,12 @@ class PgVectors:
         )
         return int(row["n"]) if row else 0
 
+    def empty(self) -> bool:
+        return (
+            self.store.one("SELECT 1 AS one FROM vectors WHERE model = %s LIMIT 1", [self.model])
+            is None
+        )
+
     def refresh(self) -> None:
         """Nothing to do: the database is the index."""
 

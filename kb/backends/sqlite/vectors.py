@@ -37,6 +37,9 @@ class FaissVectors:
     def count(self) -> int:
         return self.index.count
 
+    def empty(self) -> bool:
+        return self.index.count == 0
+
     def ids(self) -> set[int]:
         return self.index.ids()
 
