@@ -2,8 +2,8 @@
 title above summary), with document frequencies from the `lexicon` table that triggers keep exact,
 GIN indexes to find the candidates, and `websearch_to_tsquery`-style stemming of the terms.
 
-ts_rank would be simpler but has no IDF, so a common word counts as much as a rare one; on the
-shared judgments that cost 0.06 nDCG@10 against FTS5's BM25.
+ts_rank over the whole query would be simpler but has no IDF, so a common word counts as much as
+a rare one; on the shared judgments that cost 0.06 nDCG@10 against FTS5's BM25.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from kb.backends.base import Filters, KeywordHit, Ref
 from kb.backends.postgres.store import PostgresStore, where_sql
 
 K1, B = 1.2, 0.75  # FTS5's bm25() constants
-SELECTIVE = 10_000  # a lexeme in more rows than this does not bring candidates alone (see below)
+CANDIDATE_BUDGET = 2_000  # rows the rarest lexemes may bring as candidates (see _scope)
+ONE_OCCURRENCE = 0.6079271  # ts_rank of a lexeme found once under a label of weight 1
 _WORD = re.compile(r"[^\w']+")
 
 
@@ -89,39 +90,48 @@ class PostgresKeywords:
         if not info or not info["total"]:
             return []
         total, mean, df = info["total"], info["mean"], info["df"]
-        present = [lx for lx in stats["lexemes"] if df.get(lx, 0) > 0]
+        present = sorted((lx for lx in stats["lexemes"] if df.get(lx, 0) > 0), key=lambda x: df[x])
         if not present:
             return []
-        # candidates: rows holding a selective lexeme, or all of them; a row with only common
-        # words and not all of them ranks low under BM25 anyway, and scanning it costs the most
-        selective = [lx for lx in present if df[lx] <= SELECTIVE]
-        parts = [_quoted(lx) for lx in selective]
-        if len(present) > 1 or not parts:
+        # candidates: rows holding the rarest lexemes, up to a budget of rows, or all of them;
+        # a row with only common words (and not all of them) ranks low under BM25 anyway, and
+        # reading such rows is what costs most on a large store
+        chosen, rows = [present[0]], df[present[0]]
+        for lexeme in present[1:]:
+            if rows + df[lexeme] > CANDIDATE_BUDGET:
+                break
+            chosen.append(lexeme)
+            rows += df[lexeme]
+        parts = [_quoted(lx) for lx in chosen]
+        if len(chosen) < len(present):
             parts.append("(" + " & ".join(_quoted(lx) for lx in present) + ")")
-        candidates = " | ".join(parts)
-        # BM25 with tf counted as presence under each weight label (units are passages: a word
-        # rarely repeats within one), length normalised by the tsvector's lexeme count
+        # BM25 per lexeme; its term frequency is ts_rank of the lexeme alone (label-weighted,
+        # saturating with repeats), scaled so that one occurrence under the top label counts 1
+        labels = dict(scope.weights)
+        top = max(labels.values())
+        weights = [labels.get(label, 0.0) / top for label in "DCBA"]
         a = scope.alias
-        score_parts: list[str] = []
-        params: list[Any] = []
-        for lx in present:
-            idf = max(1e-6, math.log((total - df[lx] + 0.5) / (df[lx] + 0.5)))
-            tf = " + ".join(f"{w} * ({a}.tsv @@ %s::tsquery)::int" for _, w in scope.weights)
-            params += [f"{_quoted(lx)}:{label}" for label, _ in scope.weights]
-            score_parts.append(
-                f"{idf!r} * (({tf}) * {K1 + 1}) / (({tf}) + {K1} * (1 - {B} + {B} * "
-                f"length({a}.tsv) / {mean!r}))"
-            )
-            params += [f"{_quoted(lx)}:{label}" for label, _ in scope.weights]
+        columns, terms, params = [], [], []
+        for i, lexeme in enumerate(present):
+            idf = max(1e-6, math.log((total - df[lexeme] + 0.5) / (df[lexeme] + 0.5)))
+            columns.append(f"ts_rank(%s::float4[], {a}.tsv, %s::tsquery, 0)::float8 * %s AS r{i}")
+            params += [weights, _quoted(lexeme), top / ONE_OCCURRENCE]
+            terms.append(f"{idf!r} * x.r{i} * {K1 + 1} / (x.r{i} + x.norm)")
         where, where_params = where_sql(filters)
-        join = (
-            "FROM units u JOIN documents d ON d.id = u.document_id"
-            if scope is UNITS
-            else "FROM documents d"
+        source = (
+            "units u JOIN documents d ON d.id = u.document_id" if scope is UNITS else "documents d"
         )
-        rows = self.store.rows(
-            f"SELECT {a}.id, {' + '.join(score_parts)} AS s {join} "
-            f"WHERE {a}.tsv @@ %s::tsquery AND {where} ORDER BY s DESC, {a}.id LIMIT %s",
-            [*params, candidates, *where_params, n],
+        sql = (
+            f"SELECT {a}.id, {' + '.join(terms)} AS s FROM {source}, LATERAL (SELECT "
+            f"{K1} * (1 - {B} + {B} * length({a}.tsv)::float8 / %s) AS norm, {', '.join(columns)}) x "
+            f"WHERE {a}.tsv @@ %s::tsquery AND {where} ORDER BY s DESC, {a}.id LIMIT %s"
         )
-        return [(r["id"], float(r["s"])) for r in rows]
+        with self.store.connection() as conn, conn.transaction():
+            # the GIN index finds the few candidate rows; a scan of every row's tsvector, which a
+            # small table tempts the planner into, or a parallel plan, costs more than it saves
+            conn.execute("SET LOCAL enable_seqscan = off")
+            conn.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+            found = conn.execute(
+                sql, [mean, *params, " | ".join(parts), *where_params, n]
+            ).fetchall()
+        return [(r["id"], float(r["s"])) for r in found]
