@@ -44,8 +44,16 @@ class Settings(BaseSettings):
         description="PostgreSQL: seconds the CLI waits for the database at start "
         "(`kb serve` waits as long as it takes, and /ready says why)",
     )
+    hnsw_m: int = Field(
+        default=16,
+        description="PostgreSQL: pgvector HNSW graph degree, used when the index is built",
+    )
+    hnsw_ef_construction: int = Field(
+        default=200,
+        description="PostgreSQL: pgvector HNSW build candidate list (higher: better recall, slower build)",
+    )
     hnsw_ef_search: int = Field(
-        default=100,
+        default=200,
         description="PostgreSQL: pgvector hnsw.ef_search (higher: better recall, slower search)",
     )
     max_file_bytes: int = Field(default=5_000_000, description="largest file accepted for ingest")
@@ -96,6 +104,8 @@ class Settings(BaseSettings):
             "wait_seconds": self.db_wait,
             "timeout": self.db_timeout,
             "ef_search": self.hnsw_ef_search,
+            "hnsw_m": self.hnsw_m,
+            "ef_construction": self.hnsw_ef_construction,
         }
 
     @property

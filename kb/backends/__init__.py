@@ -60,7 +60,9 @@ def open_backend(
     pool_size: int = 10,
     wait_seconds: float = 0.0,
     timeout: float = 5.0,
-    ef_search: int = 100,
+    ef_search: int = 200,
+    hnsw_m: int = 16,
+    ef_construction: int = 200,
 ) -> Backend:
     """A file path is the embedded SQLite + FAISS backend; a postgresql:// URL the shared one.
 
@@ -75,6 +77,8 @@ def open_backend(
             wait_seconds=wait_seconds,
             timeout=timeout,
             ef_search=ef_search,
+            hnsw_m=hnsw_m,
+            ef_construction=ef_construction,
         )
     from kb.backends.sqlite import SqliteBackend
 

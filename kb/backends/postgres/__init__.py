@@ -38,10 +38,13 @@ class PostgresBackend:
         pool_size: int = 10,
         wait_seconds: float = 0.0,
         timeout: float = 10.0,
-        ef_search: int = 100,
+        ef_search: int = 200,
+        hnsw_m: int = 16,
+        ef_construction: int = 200,
     ) -> None:
         self.url = url
         self.ef_search = ef_search
+        self.build = {"m": hnsw_m, "ef_construction": ef_construction}
         info = self._migrate(wait_seconds)
 
         def configure(conn: Conn) -> None:
@@ -82,7 +85,9 @@ class PostgresBackend:
                 time.sleep(1.0)
 
     def vector_index(self, *, model: str, dim: int) -> PgVectors:
-        return PgVectors(self.store, model=model, dim=dim, ef_search=self.ef_search)
+        return PgVectors(
+            self.store, model=model, dim=dim, ef_search=self.ef_search, build=self.build
+        )
 
     def ping(self) -> None:
         """Raise one of unavailable_errors unless the database answers now."""

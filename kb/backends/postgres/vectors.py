@@ -22,8 +22,17 @@ def index_name(model: str, dim: int) -> str:
 class PgVectors:
     """Nearest neighbours among a model's vectors, answered by the database itself."""
 
-    def __init__(self, store: PostgresStore, *, model: str, dim: int, ef_search: int = 100) -> None:
+    def __init__(
+        self,
+        store: PostgresStore,
+        *,
+        model: str,
+        dim: int,
+        ef_search: int = 200,
+        build: dict[str, int] | None = None,
+    ) -> None:
         self.store = store
+        self.build = build or {"m": 16, "ef_construction": 200}
         self.model = model
         self.dim = int(dim)
         self.ef_search = ef_search
@@ -33,15 +42,27 @@ class PgVectors:
         self._model = sql.Literal(model)
         self.ensure_index()
 
-    def ensure_index(self) -> None:
-        """Create this model's HNSW index if no node has yet (cosine distance)."""
+    def ensure_index(self, *, again: bool = False) -> None:
+        """Create this model's HNSW index if no node has yet (cosine distance); `again` drops it
+        first, so a rebuild takes the current build settings."""
         ddl = sql.SQL(
             "CREATE INDEX IF NOT EXISTS {name} ON vectors USING hnsw "
-            "((embedding::vector({dim})) vector_cosine_ops) WHERE model = {model}"
-        ).format(name=sql.Identifier(self.name), dim=sql.Literal(self.dim), model=self._model)
+            "((embedding::vector({dim})) vector_cosine_ops) "
+            "WITH (m = {m}, ef_construction = {efc}) WHERE model = {model}"
+        ).format(
+            name=sql.Identifier(self.name),
+            dim=sql.Literal(self.dim),
+            m=sql.Literal(int(self.build["m"])),
+            efc=sql.Literal(int(self.build["ef_construction"])),
+            model=self._model,
+        )
         with self.store.pool.connection() as conn:
             conn.execute("SELECT pg_advisory_lock(%s)", [INDEX_LOCK])
             try:
+                if again:
+                    conn.execute(
+                        sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(self.name))
+                    )
                 conn.execute(ddl)
             finally:
                 conn.execute("SELECT pg_advisory_unlock(%s)", [INDEX_LOCK])
@@ -68,8 +89,8 @@ class PgVectors:
         """Nothing to do: the database is the index."""
 
     def rebuild(self) -> int:
-        with self.store.pool.connection() as conn:
-            conn.execute(sql.SQL("REINDEX INDEX {}").format(sql.Identifier(self.name)))
+        """Build the HNSW index again, with the current KB_HNSW_M and KB_HNSW_EF_CONSTRUCTION."""
+        self.ensure_index(again=True)
         return self.count
 
     def search(
