@@ -4,6 +4,7 @@ iterative scans that let a filtered search fill its limit, its pool after a lost
 from __future__ import annotations
 
 import threading
+import time
 
 import numpy as np
 import psycopg
@@ -115,6 +116,7 @@ def test_hnsw_is_used_and_a_filtered_search_still_fills_its_limit(pg_url):
         query = vectors[7]
         with backend.store.connection() as conn:
             conn.execute("SET enable_seqscan = off")  # small table: make the planner show its index
+            conn.execute("SET enable_bitmapscan = off")
             plan = "\n".join(
                 r["QUERY PLAN"]
                 for r in conn.execute(
@@ -135,16 +137,29 @@ def test_hnsw_is_used_and_a_filtered_search_still_fills_its_limit(pg_url):
         backend.close()
 
 
-def test_a_lost_connection_is_replaced_not_reused(pg_url):
+def test_a_lost_connection_is_replaced_not_reused(pg_url, monkeypatch):
+    import kb.backends.postgres as pg
+
+    monkeypatch.setattr(pg, "IDLE_CHECK_SECONDS", 0.2)
     backend = open_backend(pg_url, pool_size=2)
-    try:
-        backend.ping()
+
+    def cut_every_connection() -> None:
         with psycopg.connect(pg_url, autocommit=True) as admin:
             admin.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                 "WHERE datname = current_database() AND pid <> pg_backend_pid()"
             )
-        backend.ping()  # the pool checks a connection before lending it
+
+    try:
+        backend.ping()
+        cut_every_connection()
+        time.sleep(0.3)
+        backend.ping()  # an idle connection is checked before it is lent, and replaced
+        cut_every_connection()
+        # one used a moment ago is lent unchecked: that call fails as "unavailable" (a 503) ...
+        with pytest.raises(backend.unavailable_errors):
+            backend.ping()
+        backend.ping()  # ... and the broken connection is not lent again
         assert backend.store.count("documents") == 0
     finally:
         backend.close()

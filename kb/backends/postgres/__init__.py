@@ -24,6 +24,9 @@ def connect_error(url: str, exc: Exception) -> str:
     return f"cannot reach the database at {redact_url(url)}: {reason}"
 
 
+IDLE_CHECK_SECONDS = 1.0
+
+
 class PostgresBackend:
     name = "postgres"
     errors: tuple[type[Exception], ...] = (psycopg.Error, PoolTimeout)
@@ -47,8 +50,23 @@ class PostgresBackend:
         self.build = {"m": hnsw_m, "ef_construction": ef_construction}
         info = self._migrate(wait_seconds)
 
+        returned: dict[int, float] = {}  # id(connection) -> when it was last given back
+
         def configure(conn: Conn) -> None:
             register_vector_info(conn, info)
+            # session settings every search relies on (fewer round trips than SET LOCAL each time)
+            conn.execute("SET hnsw.iterative_scan = relaxed_order")
+            conn.execute(f"SET hnsw.ef_search = {min(1000, max(1, int(ef_search)))}")
+            conn.execute("SET max_parallel_workers_per_gather = 0")  # small OLTP queries
+
+        def reset(conn: Conn) -> None:
+            returned[id(conn)] = time.monotonic()
+
+        def check(conn: Conn) -> None:
+            """Ping a connection that sat idle (a restarted server leaves dead ones behind);
+            one in use a moment ago is lent without the extra round trip."""
+            if time.monotonic() - returned.get(id(conn), 0.0) > IDLE_CHECK_SECONDS:
+                ConnectionPool.check_connection(conn)
 
         pool: ConnectionPool[Conn] = ConnectionPool(
             url,
@@ -56,7 +74,8 @@ class PostgresBackend:
             max_size=max(1, pool_size),
             kwargs={"autocommit": True, "row_factory": dict_row},
             configure=configure,
-            check=ConnectionPool.check_connection,  # a restarted server's dead sockets are replaced
+            reset=reset,
+            check=check,
             timeout=timeout,
             open=False,
             name="kb",

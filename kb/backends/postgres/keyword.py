@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kb.backends.base import Filters, KeywordHit, Ref
-from kb.backends.postgres.store import PostgresStore, where_sql
+from kb.backends.postgres.store import Conn, PostgresStore, where_sql
 
 K1, B = 1.2, 0.75  # FTS5's bm25() constants
 CANDIDATE_BUDGET = 2_000  # rows the rarest lexemes may bring as candidates (see _scope)
@@ -59,8 +59,13 @@ class PostgresKeywords:
         if not stats["lexemes"]:
             return []
         merged: list[tuple[Ref, float]] = []
-        for scope, kind in ((UNITS, "unit"), (DOCUMENTS, "document")):
-            merged += [(Ref(kind, i), s) for i, s in self._scope(scope, stats, filters, n)]  # type: ignore[arg-type]
+        with self.store.connection() as conn, conn.transaction():
+            # the GIN index finds the few candidate rows; a scan of every row's tsvector, which a
+            # small table tempts the planner into, costs more than it saves
+            conn.execute("SET LOCAL enable_seqscan = off")
+            for scope, kind in ((UNITS, "unit"), (DOCUMENTS, "document")):
+                found = self._scope(conn, scope, stats, filters, n)
+                merged += [(Ref(kind, i), s) for i, s in found]  # type: ignore[arg-type]
         merged.sort(key=lambda r: (-r[1], r[0].id))
         return [KeywordHit(ref, float(score)) for ref, score in merged[:n]]
 
@@ -84,7 +89,7 @@ class PostgresKeywords:
         return out
 
     def _scope(
-        self, scope: Scope, stats: dict[str, Any], filters: Filters, n: int
+        self, conn: Conn, scope: Scope, stats: dict[str, Any], filters: Filters, n: int
     ) -> list[tuple[str, float]]:
         info = stats.get(scope.code)
         if not info or not info["total"]:
@@ -126,12 +131,5 @@ class PostgresKeywords:
             f"{K1} * (1 - {B} + {B} * length({a}.tsv)::float8 / %s) AS norm, {', '.join(columns)}) x "
             f"WHERE {a}.tsv @@ %s::tsquery AND {where} ORDER BY s DESC, {a}.id LIMIT %s"
         )
-        with self.store.connection() as conn, conn.transaction():
-            # the GIN index finds the few candidate rows; a scan of every row's tsvector, which a
-            # small table tempts the planner into, or a parallel plan, costs more than it saves
-            conn.execute("SET LOCAL enable_seqscan = off")
-            conn.execute("SET LOCAL max_parallel_workers_per_gather = 0")
-            found = conn.execute(
-                sql, [mean, *params, " | ".join(parts), *where_params, n]
-            ).fetchall()
+        found = conn.execute(sql, [mean, *params, " | ".join(parts), *where_params, n]).fetchall()
         return [(r["id"], float(r["s"])) for r in found]

@@ -5,6 +5,7 @@ one node writes, every node's next search sees."""
 from __future__ import annotations
 
 import hashlib
+import time
 
 import numpy as np
 from psycopg import sql
@@ -37,6 +38,7 @@ class PgVectors:
         self.dim = int(dim)
         self.ef_search = ef_search
         self.name = index_name(model, self.dim)
+        self._seen = 0.0
         # the indexed expression and the partial-index predicate, as literals the planner matches
         self._expr = sql.SQL("(v.embedding::vector({dim}))").format(dim=sql.Literal(self.dim))
         self._model = sql.Literal(model)
@@ -77,10 +79,14 @@ class PgVectors:
         return int(row["n"]) if row else 0
 
     def empty(self) -> bool:
-        return (
-            self.store.one("SELECT 1 AS one FROM vectors WHERE model = %s LIMIT 1", [self.model])
-            is None
+        if time.monotonic() - self._seen < 30:  # vectors a moment ago: a search finds none if gone
+            return False
+        found = self.store.one(
+            "SELECT 1 AS one FROM vectors WHERE model = %s LIMIT 1", [self.model]
         )
+        if found is not None:
+            self._seen = time.monotonic()
+        return found is None
 
     def refresh(self) -> None:
         """Nothing to do: the database is the index."""
@@ -120,14 +126,14 @@ class PgVectors:
             where=sql.SQL(" AND ").join(clauses),
         )
         query_vector = np.asarray(vector, dtype=np.float32).reshape(-1)
-        with self.store.connection() as conn, conn.transaction():
-            conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-            conn.execute(
-                sql.SQL("SET LOCAL hnsw.ef_search = {}").format(
-                    sql.Literal(min(1000, max(self.ef_search, n)))
+        if n <= self.ef_search:  # the session's settings (relaxed order, ef_search) suffice
+            rows = self.store.rows(query, [query_vector, *params, n])  # type: ignore[arg-type]
+        else:
+            with self.store.connection() as conn, conn.transaction():
+                conn.execute(
+                    sql.SQL("SET LOCAL hnsw.ef_search = {}").format(sql.Literal(min(1000, n)))
                 )
-            )
-            rows = conn.execute(query, [query_vector, *params, n]).fetchall()
+                rows = conn.execute(query, [query_vector, *params, n]).fetchall()
         # relaxed order: the index may hand back near-ties slightly out of order
         hits = [VectorHit(Ref(r["kind"], r["ref_id"]), 1.0 - float(r["distance"])) for r in rows]
         return sorted(hits, key=lambda h: -h.similarity)
