@@ -126,6 +126,11 @@ class PgVectors:
             where=sql.SQL(" AND ").join(clauses),
         )
         query_vector = np.asarray(vector, dtype=np.float32).reshape(-1)
+        want = n
+        if filters.active or scope != EVERYWHERE:
+            # a filtered scan meets its matches thinly spread and in relaxed order: ask for more
+            # and keep the best n (recall@10 at 100k with a 10% filter: 0.905 without)
+            n = min(1000, max(40, 2 * n))
         if n <= self.ef_search:  # the session's settings (relaxed order, ef_search) suffice
             rows = self.store.rows(query, [query_vector, *params, n])  # type: ignore[arg-type]
         else:
@@ -136,4 +141,4 @@ class PgVectors:
                 rows = conn.execute(query, [query_vector, *params, n]).fetchall()
         # relaxed order: the index may hand back near-ties slightly out of order
         hits = [VectorHit(Ref(r["kind"], r["ref_id"]), 1.0 - float(r["distance"])) for r in rows]
-        return sorted(hits, key=lambda h: -h.similarity)
+        return sorted(hits, key=lambda h: -h.similarity)[:want]
