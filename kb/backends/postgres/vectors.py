@@ -128,9 +128,9 @@ class PgVectors:
         query_vector = np.asarray(vector, dtype=np.float32).reshape(-1)
         want = n
         if filters.active or scope != EVERYWHERE:
-            # a filtered scan meets its matches thinly spread and in relaxed order: ask for more
-            # and keep the best n (recall@10 at 100k with a 10% filter: 0.905 without)
-            n = min(1000, max(40, 2 * n))
+            # a filtered scan meets its matches thinly spread and in relaxed order: a short list
+            # is asked for longer and cut (recall@10 at 100k with a 10% filter: 0.905 -> 0.964)
+            n = max(n, 40)
         if n <= self.ef_search:  # the session's settings (relaxed order, ef_search) suffice
             rows = self.store.rows(query, [query_vector, *params, n])  # type: ignore[arg-type]
         else:
