@@ -11,6 +11,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from kb.backends import reason
+
 log = logging.getLogger("kb.serve")
 PROBLEM = "application/problem+json"
 _TITLES = {
@@ -89,10 +91,9 @@ def install(app: FastAPI) -> None:
             if kb is None or not isinstance(exc, kb.backend.unavailable_errors):
                 raise
             log.warning("database unavailable on %s: %s", request.url.path, exc)
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             return problem_response(
                 503,
-                f"the database is unavailable ({reason}); retry in a few seconds",
+                f"the database is unavailable ({reason(exc)}); retry in a few seconds",
                 request.url.path,
                 headers={"Retry-After": "2"},
             )

@@ -59,6 +59,10 @@ def main() -> None:
         database.close()
 
 
+def percentile(times: list[float], p: float) -> float:
+    return times[min(len(times) - 1, int(len(times) * p))] if times else 0.0
+
+
 def run(nodes, args) -> None:  # noqa: ANN001
     queries = [
         json.loads(x)["query"]
@@ -105,7 +109,9 @@ def run(nodes, args) -> None:  # noqa: ANN001
                     results[kind].append((status, time.perf_counter() - started, i))
 
     threads = [threading.Thread(target=client, args=("search", i)) for i in range(args.searchers)]
-    threads += [threading.Thread(target=client, args=("submit", 100 + i)) for i in range(args.submitters)]
+    threads += [
+        threading.Thread(target=client, args=("submit", 100 + i)) for i in range(args.submitters)
+    ]
     started = time.perf_counter()
     for t in threads:
         t.start()
@@ -130,11 +136,10 @@ def run(nodes, args) -> None:  # noqa: ANN001
         for c, _, _ in rows:
             codes[c] = codes.get(c, 0) + 1
         errors = sum(n for c, n in codes.items() if not 200 <= c < 300)
-        pct = lambda p: times[min(len(times) - 1, int(len(times) * p))] if times else 0  # noqa: E731
         per_node = [sum(1 for *_, i in rows if i == k) for k in range(len(nodes))]
         print(
             f"{kind:<7} {len(rows) / elapsed:7.1f} req/s  p50 {statistics.median(times) if times else 0:7.1f}"
-            f"  p95 {pct(0.95):7.1f}  p99 {pct(0.99):7.1f} ms  errors {errors}  "
+            f"  p95 {percentile(times, 0.95):7.1f}  p99 {percentile(times, 0.99):7.1f} ms  errors {errors}  "
             f"codes {dict(sorted(codes.items()))}  per node {per_node}"
         )
     print(

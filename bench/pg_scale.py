@@ -8,7 +8,7 @@ bench/search_latency.py; their vectors are the real model's, cached in --work). 
 reuses the text of unit i mod 100k and a perturbed copy of its vector (Gaussian noise, cosine about
 0.9 to the original, renormalised): real text, synthetic vectors. Documents hold 20 units each and
 are spread over 10 departments; the filtered runs ask for one department (a tenth of the store).
-Rows are loaded with COPY, then the HNSW index is built (m=16, ef_construction=64), as
+Rows are loaded with COPY, then the HNSW index is built (m=16, ef_construction=200), as
 `kb copy-store` into an empty database would end up. Starts its own PostgreSQL in --work.
 """
 
@@ -83,7 +83,9 @@ def unit_vectors(n: int, base: np.ndarray) -> np.ndarray:
     return out
 
 
-def load(url: str, n: int, units, base: np.ndarray, model: str) -> tuple[np.ndarray, np.ndarray, list]:  # noqa: ANN001
+def load(
+    url: str, n: int, units, base: np.ndarray, model: str
+) -> tuple[np.ndarray, np.ndarray, list]:  # noqa: ANN001
     """COPY n units in n/20 documents; returns (vectors, department of each vector, refs)."""
     import psycopg
     from pgvector.psycopg import register_vector
@@ -108,9 +110,23 @@ def load(url: str, n: int, units, base: np.ndarray, model: str) -> tuple[np.ndar
                 for d in range(docs):
                     title = units[(d * PER_DOC) % len(units)][1][:200]
                     copy.write_row(
-                        [f"d{d:08d}", "postmortem", title, f"s{d}", f"s{d}", "markdown", "utf-8",
-                         f"h{d}", "2026-01-01T00:00:00+00:00", title, "", "", "{}", "[]",
-                         DEPARTMENTS[d % 10]]
+                        [
+                            f"d{d:08d}",
+                            "postmortem",
+                            title,
+                            f"s{d}",
+                            f"s{d}",
+                            "markdown",
+                            "utf-8",
+                            f"h{d}",
+                            "2026-01-01T00:00:00+00:00",
+                            title,
+                            "",
+                            "",
+                            "{}",
+                            "[]",
+                            DEPARTMENTS[d % 10],
+                        ]
                     )
             with cur.copy("COPY facets (document_id, facet, value) FROM STDIN") as copy:
                 for d in range(docs):
@@ -122,8 +138,16 @@ def load(url: str, n: int, units, base: np.ndarray, model: str) -> tuple[np.ndar
             ) as copy:
                 for i in range(n):
                     copy.write_row(
-                        [f"u{i:09d}", f"d{i // PER_DOC:08d}", i % PER_DOC, "other",
-                         units[i % len(units)][1][:200], 1, 1, units[i % len(units)][2]]
+                        [
+                            f"u{i:09d}",
+                            f"d{i // PER_DOC:08d}",
+                            i % PER_DOC,
+                            "other",
+                            units[i % len(units)][1][:200],
+                            1,
+                            1,
+                            units[i % len(units)][2],
+                        ]
                     )
             with cur.copy(
                 "COPY vectors (kind, ref_id, document_id, model, dim, embedding) "
@@ -131,15 +155,23 @@ def load(url: str, n: int, units, base: np.ndarray, model: str) -> tuple[np.ndar
             ) as copy:
                 copy.set_types(["text", "text", "text", "text", "int4", "vector"])
                 for i in range(n):
-                    copy.write_row(["unit", f"u{i:09d}", f"d{i // PER_DOC:08d}", model, 384, vectors[i]])
+                    copy.write_row(
+                        ["unit", f"u{i:09d}", f"d{i // PER_DOC:08d}", model, 384, vectors[i]]
+                    )
                 for d in range(docs):
-                    copy.write_row(["document", f"d{d:08d}", f"d{d:08d}", model, 384, doc_vectors[d]])
+                    copy.write_row(
+                        ["document", f"d{d:08d}", f"d{d:08d}", model, 384, doc_vectors[d]]
+                    )
         conn.commit()
         conn.execute("ANALYZE")
-    print(f"  loaded {n} units, {docs} documents in {time.perf_counter() - started:.0f} s", flush=True)
+    print(
+        f"  loaded {n} units, {docs} documents in {time.perf_counter() - started:.0f} s", flush=True
+    )
     all_vectors = np.vstack([vectors, doc_vectors])
     departments = np.concatenate([(np.arange(n) // PER_DOC) % 10, np.arange(docs) % 10])
-    refs = [("unit", f"u{i:09d}") for i in range(n)] + [("document", f"d{d:08d}") for d in range(docs)]
+    refs = [("unit", f"u{i:09d}") for i in range(n)] + [
+        ("document", f"d{d:08d}") for d in range(docs)
+    ]
     return all_vectors, departments, refs
 
 
@@ -151,7 +183,9 @@ def rebuilt(n: int, units, base: np.ndarray) -> tuple[np.ndarray, np.ndarray, li
     np.add.at(doc_vectors, np.arange(n) // PER_DOC, vectors)
     doc_vectors /= np.linalg.norm(doc_vectors, axis=1, keepdims=True)
     departments = np.concatenate([(np.arange(n) // PER_DOC) % 10, np.arange(docs) % 10])
-    refs = [("unit", f"u{i:09d}") for i in range(n)] + [("document", f"d{d:08d}") for d in range(docs)]
+    refs = [("unit", f"u{i:09d}") for i in range(n)] + [
+        ("document", f"d{d:08d}") for d in range(docs)
+    ]
     return np.vstack([vectors, doc_vectors]), departments, refs
 
 
@@ -179,7 +213,11 @@ def main() -> None:
     embedder.embed(["warm up"])
     units, base = real_vectors(args.work, embedder)
     srv = server(args.work, restart=not args.reuse)
-    qs = [json.loads(x)["query"] for x in (ROOT / "corpus/eval/queries.jsonl").read_text().splitlines() if x.strip()]
+    qs = [
+        json.loads(x)["query"]
+        for x in (ROOT / "corpus/eval/queries.jsonl").read_text().splitlines()
+        if x.strip()
+    ]
     qvecs = embedder.embed(qs)
     rows = []
     for n in args.sizes:
@@ -238,10 +276,14 @@ def main() -> None:
         print(json.dumps(result), flush=True)
     print(f"\nPostgreSQL + pgvector, {len(qs)} queries x 2, in process, ms (p50 / p95)")
     keys = ["hybrid", "hybrid + filter", "bm25", "bm25 + filter", "vector", "vector + filter"]
-    print(f"{'units':>9} " + " ".join(f"{k:>17}" for k in keys) + "  recall@10 (all / filter)  build")
+    print(
+        f"{'units':>9} " + " ".join(f"{k:>17}" for k in keys) + "  recall@10 (all / filter)  build"
+    )
     for r in rows:
         cells = " ".join(f"{r[k][0]:7.1f} / {r[k][1]:6.1f}" for k in keys)
-        print(f"{r['units']:>9} {cells}  {r['recall@10 all']:.3f} / {r['recall@10 filter']:.3f}  {r['hnsw_build_s']} s")
+        print(
+            f"{r['units']:>9} {cells}  {r['recall@10 all']:.3f} / {r['recall@10 filter']:.3f}  {r['hnsw_build_s']} s"
+        )
     (args.work / "pg_scale.json").write_text(json.dumps(rows, indent=2))
 
 

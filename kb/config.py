@@ -9,6 +9,8 @@ from platformdirs import user_data_dir
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from kb.backends.base import PostgresOptions
+
 APP_NAME = "poc-lessons-kb"
 
 
@@ -32,28 +34,29 @@ class Settings(BaseSettings):
         "or a postgresql:// URL",
     )
     db_pool_size: int = Field(
-        default=10, description="PostgreSQL: most connections one process keeps open"
+        default=PostgresOptions.pool_size,
+        description="PostgreSQL: most connections one process keeps open",
     )
     db_timeout: float = Field(
-        default=5.0,
+        default=PostgresOptions.timeout,
         description="PostgreSQL: seconds a request waits for a connection before it is "
         "answered 503 (the database is down or restarting)",
     )
     db_wait: float = Field(
-        default=0.0,
+        default=PostgresOptions.wait_seconds,
         description="PostgreSQL: seconds the CLI waits for the database at start "
         "(`kb serve` waits as long as it takes, and /ready says why)",
     )
     hnsw_m: int = Field(
-        default=16,
+        default=PostgresOptions.hnsw_m,
         description="PostgreSQL: pgvector HNSW graph degree, used when the index is built",
     )
     hnsw_ef_construction: int = Field(
-        default=200,
+        default=PostgresOptions.ef_construction,
         description="PostgreSQL: pgvector HNSW build candidate list (higher: better recall, slower build)",
     )
     hnsw_ef_search: int = Field(
-        default=200,
+        default=PostgresOptions.ef_search,
         description="PostgreSQL: pgvector hnsw.ef_search (higher: better recall, slower search)",
     )
     max_file_bytes: int = Field(default=5_000_000, description="largest file accepted for ingest")
@@ -97,16 +100,16 @@ class Settings(BaseSettings):
         """What `open_backend` is given: the --db / KB_DB value, or the default SQLite file."""
         return self.db if self.db is not None else str(default_db_path())
 
-    def backend_options(self) -> dict[str, Any]:
-        """What `open_backend` takes besides the store (SQLite ignores them)."""
-        return {
-            "pool_size": self.db_pool_size,
-            "wait_seconds": self.db_wait,
-            "timeout": self.db_timeout,
-            "ef_search": self.hnsw_ef_search,
-            "hnsw_m": self.hnsw_m,
-            "ef_construction": self.hnsw_ef_construction,
-        }
+    def backend_options(self) -> PostgresOptions:
+        """What `open_backend` takes besides the store (SQLite ignores it)."""
+        return PostgresOptions(
+            pool_size=self.db_pool_size,
+            wait_seconds=self.db_wait,
+            timeout=self.db_timeout,
+            ef_search=self.hnsw_ef_search,
+            hnsw_m=self.hnsw_m,
+            ef_construction=self.hnsw_ef_construction,
+        )
 
     @property
     def db_path(self) -> Path:

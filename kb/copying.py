@@ -10,8 +10,6 @@ from typing import Any
 
 from kb.backends import Backend, VectorIndex
 
-FIELDS_COPIED = ("documents", "units", "vectors", "keys", "audit entries")
-
 
 @dataclass
 class CopyReport:

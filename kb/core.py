@@ -51,7 +51,7 @@ class KnowledgeBase:
     ) -> None:
         self.settings = settings or Settings()
         self.backend: Backend = backend or open_backend(
-            self.settings.store, **self.settings.backend_options()
+            self.settings.store, self.settings.backend_options()
         )
         self.store: DocumentStore = self.backend.store
         self.keys = KeyStore(self.backend.keys)
@@ -463,7 +463,8 @@ class KnowledgeBase:
 
         if str(target) == self.settings.store:
             raise ValueError("the target is this store; give another path or URL")
-        other = open_backend(target, **self.settings.backend_options())
+        other = open_backend(target, self.settings.backend_options())
+        to = other.describe()
         try:
             report = copy_store(self.backend, other, on_progress=on_progress)
             AuditLog(other.audit).record(
@@ -474,7 +475,7 @@ class KnowledgeBase:
             )
         finally:
             other.close()
-        return {"from": self.backend.describe(), "to": _described(target), **report.as_dict()}
+        return {"from": self.backend.describe(), "to": to, **report.as_dict()}
 
     def export(self, out: IO[str]) -> int:
         """Write every document (superseded ones too) with units, tags and facets as JSON lines."""
@@ -636,11 +637,3 @@ class KnowledgeBase:
 
         self.refresh_if_changed()
         return document_related(self, document_id, limit=limit)
-
-
-def _described(db: str) -> dict[str, Any]:
-    from kb.backends import SCHEMES, redact_url
-
-    if db.startswith(SCHEMES):
-        return {"backend": "postgres", "url": redact_url(db)}
-    return {"backend": "sqlite", "path": db}

@@ -152,7 +152,10 @@ def test_every_command_has_help_with_text():
 def test_a_store_url_no_backend_can_open_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     for url, says in (
-        ("postgresql://kb@localhost:1/kb", "cannot reach the database at postgresql://kb@localhost:1/kb"),
+        (
+            "postgresql://kb@localhost:1/kb",
+            "cannot reach the database at postgresql://kb@localhost:1/kb",
+        ),
         ("mysql://kb@localhost/kb", "unknown store scheme 'mysql'"),
     ):
         result = CliRunner().invoke(cli, ["--db", url, "stats"])

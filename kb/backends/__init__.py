@@ -11,6 +11,7 @@ from kb.backends.base import (
     Filters,
     KeywordHit,
     KeywordIndex,
+    PostgresOptions,
     Ref,
     VectorHit,
     VectorIndex,
@@ -54,35 +55,23 @@ def check_store(db: str | Path) -> None:
         )
 
 
-def open_backend(
-    db: str | Path,
-    *,
-    pool_size: int = 10,
-    wait_seconds: float = 0.0,
-    timeout: float = 5.0,
-    ef_search: int = 200,
-    hnsw_m: int = 16,
-    ef_construction: int = 200,
-) -> Backend:
-    """A file path is the embedded SQLite + FAISS backend; a postgresql:// URL the shared one.
-
-    The keywords are the PostgreSQL knobs (Settings.backend_options); SQLite needs none."""
+def open_backend(db: str | Path, options: PostgresOptions | None = None) -> Backend:
+    """A file path is the embedded SQLite + FAISS backend; a postgresql:// URL the shared one,
+    tuned by `options` (Settings.backend_options)."""
     check_store(db)
     if str(db).startswith(SCHEMES):
         from kb.backends.postgres import PostgresBackend
 
-        return PostgresBackend(
-            str(db),
-            pool_size=pool_size,
-            wait_seconds=wait_seconds,
-            timeout=timeout,
-            ef_search=ef_search,
-            hnsw_m=hnsw_m,
-            ef_construction=ef_construction,
-        )
+        return PostgresBackend(str(db), options or PostgresOptions())
     from kb.backends.sqlite import SqliteBackend
 
     return SqliteBackend(Path(str(db)))
+
+
+def reason(exc: BaseException) -> str:
+    """An error's first line (a driver's message can run to several), or its type's name."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def redact_url(url: str) -> str:
@@ -104,10 +93,12 @@ __all__ = [
     "Filters",
     "KeywordHit",
     "KeywordIndex",
+    "PostgresOptions",
     "Ref",
     "VectorHit",
     "VectorIndex",
     "VectorScope",
     "check_store",
     "open_backend",
+    "reason",
 ]

@@ -75,6 +75,19 @@ FACETS: tuple[str, ...] = tuple(f.name for f in fields(Filters) if f.metadata.ge
 
 
 @dataclass(frozen=True)
+class PostgresOptions:
+    """The PostgreSQL backend's knobs and their defaults (Settings fills them from KB_ variables;
+    SQLite takes none)."""
+
+    pool_size: int = 10  # most connections one process keeps open
+    wait_seconds: float = 0.0  # how long opening waits for a database still starting
+    timeout: float = 5.0  # how long a request waits for a connection (then: unavailable)
+    ef_search: int = 200  # pgvector hnsw.ef_search
+    hnsw_m: int = 16  # HNSW graph degree, at build time
+    ef_construction: int = 200  # HNSW build candidate list
+
+
+@dataclass(frozen=True)
 class KeywordHit:
     ref: Ref
     score: float  # higher is better (BM25 turned round)

@@ -168,4 +168,5 @@ def test_vectors_are_not_mistaken_across_documents(filled):
     doc = next(iter(filled.store.iter_documents()))
     vectors = filled.store.vectors_of(doc["id"], filled.embedder.name)
     assert Ref("document", doc["id"]) in vectors
+    assert all(ref.id.startswith(doc["id"]) for ref in vectors)  # its units' and its own only
     assert all(v.shape == (filled.embedder.dim,) for v in vectors.values())

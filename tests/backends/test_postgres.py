@@ -10,7 +10,7 @@ import numpy as np
 import psycopg
 import pytest
 
-from kb.backends import Filters, open_backend, redact_url
+from kb.backends import Filters, PostgresOptions, open_backend, redact_url
 from kb.backends.postgres.migrations import MIGRATIONS
 from kb.vectors import to_blob
 
@@ -141,7 +141,7 @@ def test_a_lost_connection_is_replaced_not_reused(pg_url, monkeypatch):
     import kb.backends.postgres as pg
 
     monkeypatch.setattr(pg, "IDLE_CHECK_SECONDS", 0.2)
-    backend = open_backend(pg_url, pool_size=2)
+    backend = open_backend(pg_url, PostgresOptions(pool_size=2))
 
     def cut_every_connection() -> None:
         with psycopg.connect(pg_url, autocommit=True) as admin:

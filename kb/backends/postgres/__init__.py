@@ -11,18 +11,12 @@ from psycopg.rows import dict_row
 from psycopg.types import TypeInfo
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from kb.backends import DatabaseUnavailable, redact_url
+from kb.backends import DatabaseUnavailable, PostgresOptions, reason, redact_url
 from kb.backends.postgres import migrations
 from kb.backends.postgres.access import PostgresAudit, PostgresKeys
 from kb.backends.postgres.keyword import PostgresKeywords
 from kb.backends.postgres.store import Conn, PostgresStore
 from kb.backends.postgres.vectors import PgVectors
-
-
-def connect_error(url: str, exc: Exception) -> str:
-    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return f"cannot reach the database at {redact_url(url)}: {reason}"
-
 
 IDLE_CHECK_SECONDS = 1.0
 
@@ -37,18 +31,11 @@ class PostgresBackend:
     def __init__(
         self,
         url: str,
-        *,
-        pool_size: int = 10,
-        wait_seconds: float = 0.0,
-        timeout: float = 10.0,
-        ef_search: int = 200,
-        hnsw_m: int = 16,
-        ef_construction: int = 200,
+        options: PostgresOptions,
     ) -> None:
         self.url = url
-        self.ef_search = ef_search
-        self.build = {"m": hnsw_m, "ef_construction": ef_construction}
-        info = self._migrate(wait_seconds)
+        self.options = options
+        info = self._migrate(options.wait_seconds)
 
         returned: dict[int, float] = {}  # id(connection) -> when it was last given back
 
@@ -56,7 +43,7 @@ class PostgresBackend:
             register_vector_info(conn, info)
             # session settings every search relies on (fewer round trips than SET LOCAL each time)
             conn.execute("SET hnsw.iterative_scan = relaxed_order")
-            conn.execute(f"SET hnsw.ef_search = {min(1000, max(1, int(ef_search)))}")
+            conn.execute(f"SET hnsw.ef_search = {min(1000, max(1, int(options.ef_search)))}")
             conn.execute("SET max_parallel_workers_per_gather = 0")  # small OLTP queries
 
         def reset(conn: Conn) -> None:
@@ -71,12 +58,12 @@ class PostgresBackend:
         pool: ConnectionPool[Conn] = ConnectionPool(
             url,
             min_size=1,
-            max_size=max(1, pool_size),
+            max_size=max(1, options.pool_size),
             kwargs={"autocommit": True, "row_factory": dict_row},
             configure=configure,
             reset=reset,
             check=check,
-            timeout=timeout,
+            timeout=options.timeout,
             open=False,
             name="kb",
         )
@@ -100,13 +87,13 @@ class PostgresBackend:
                     return info
             except psycopg.OperationalError as exc:
                 if time.monotonic() >= deadline:
-                    raise DatabaseUnavailable(connect_error(self.url, exc)) from exc
+                    raise DatabaseUnavailable(
+                        f"cannot reach the database at {redact_url(self.url)}: {reason(exc)}"
+                    ) from exc
                 time.sleep(1.0)
 
     def vector_index(self, *, model: str, dim: int) -> PgVectors:
-        return PgVectors(
-            self.store, model=model, dim=dim, ef_search=self.ef_search, build=self.build
-        )
+        return PgVectors(self.store, model=model, dim=dim, options=self.options)
 
     def ping(self) -> None:
         """Raise one of unavailable_errors unless the database answers now."""

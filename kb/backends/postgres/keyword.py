@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from kb.backends.base import Filters, KeywordHit, Ref
+from kb.backends.base import Filters, KeywordHit, Ref, RefKind
 from kb.backends.postgres.store import Conn, PostgresStore, where_sql
 
 K1, B = 1.2, 0.75  # FTS5's bm25() constants
@@ -24,16 +24,20 @@ _WORD = re.compile(r"[^\w']+")
 
 @dataclass(frozen=True)
 class Scope:
-    """One searchable table: its tsvector, its weight labels and what each label counts for."""
+    """One searchable table: what its hits are, where its rows come from (joined to documents
+    `d` for the filters), its weight labels and what each label counts for."""
 
-    code: str
-    table: str
+    code: str  # its rows in the lexicon
+    kind: RefKind
+    source: str
     alias: str
     weights: tuple[tuple[str, float], ...]
 
 
-UNITS = Scope("u", "units", "u", (("A", 1.0), ("C", 0.3)))  # text, section (as FTS5's 1.0, 0.3)
-DOCUMENTS = Scope("d", "documents", "d", (("A", 2.0), ("B", 1.0)))  # title, summary
+UNITS = Scope(  # text, section (as FTS5's 1.0, 0.3)
+    "u", "unit", "units u JOIN documents d ON d.id = u.document_id", "u", (("A", 1.0), ("C", 0.3))
+)
+DOCUMENTS = Scope("d", "document", "documents d", "d", (("A", 2.0), ("B", 1.0)))  # title, summary
 
 
 def websearch_text(terms: list[str]) -> str:
@@ -63,9 +67,10 @@ class PostgresKeywords:
             # the GIN index finds the few candidate rows; a scan of every row's tsvector, which a
             # small table tempts the planner into, costs more than it saves
             conn.execute("SET LOCAL enable_seqscan = off")
-            for scope, kind in ((UNITS, "unit"), (DOCUMENTS, "document")):
-                found = self._scope(conn, scope, stats, filters, n)
-                merged += [(Ref(kind, i), s) for i, s in found]  # type: ignore[arg-type]
+            for scope in (UNITS, DOCUMENTS):
+                merged += [
+                    (Ref(scope.kind, i), s) for i, s in self._scope(conn, scope, stats, filters, n)
+                ]
         merged.sort(key=lambda r: (-r[1], r[0].id))
         return [KeywordHit(ref, float(score)) for ref, score in merged[:n]]
 
@@ -123,11 +128,8 @@ class PostgresKeywords:
             params += [weights, _quoted(lexeme), top / ONE_OCCURRENCE]
             terms.append(f"{idf!r} * x.r{i} * {K1 + 1} / (x.r{i} + x.norm)")
         where, where_params = where_sql(filters)
-        source = (
-            "units u JOIN documents d ON d.id = u.document_id" if scope is UNITS else "documents d"
-        )
         sql = (
-            f"SELECT {a}.id, {' + '.join(terms)} AS s FROM {source}, LATERAL (SELECT "
+            f"SELECT {a}.id, {' + '.join(terms)} AS s FROM {scope.source}, LATERAL (SELECT "
             f"{K1} * (1 - {B} + {B} * length({a}.tsv)::float8 / %s) AS norm, {', '.join(columns)}) x "
             f"WHERE {a}.tsv @@ %s::tsquery AND {where} ORDER BY s DESC, {a}.id LIMIT %s"
         )

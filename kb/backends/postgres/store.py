@@ -21,15 +21,9 @@ from kb.backends.base import FACETS, Filters, Ref
 Conn = psycopg.Connection[DictRow]
 
 _JSON_COLUMNS = ("fields", "warnings")
-_TABLES = {
-    "documents": "documents",
-    "units": "units",
-    "vectors": "vectors",
-    "pattern_tags": "pattern_tags",
-    "facets": "facets",
-    "audit": "audit",
-    "api_keys": "api_keys",
-}
+_TABLES = frozenset(
+    ("documents", "units", "vectors", "pattern_tags", "facets", "audit", "api_keys")
+)
 _DOCUMENT_COLUMNS = (
     "id, kind, title, project, department, use_case, phase_reached, outcome, source, source_key, "
     "format, encoding, content_hash, version, superseded_by, ingested_at, start_date, end_date, "
@@ -61,11 +55,14 @@ def where_sql(filters: Filters, alias: str = "d") -> tuple[str, list[Any]]:
     return (" AND ".join(clauses) or "TRUE"), params
 
 
-def as_vector(blob: bytes | np.ndarray) -> np.ndarray:
+def as_vector(blob: bytes) -> np.ndarray:
     """A stored float32 blob (the records' form) as the array pgvector's adapter sends."""
-    if isinstance(blob, np.ndarray):
-        return blob.astype(np.float32, copy=False)
     return np.frombuffer(blob, dtype=np.float32)
+
+
+def _row(document: dict[str, Any]) -> dict[str, Any]:
+    """A document record as its columns take it (the JSON ones wrapped)."""
+    return {k: (Json(v) if k in _JSON_COLUMNS else v) for k, v in document.items()}
 
 
 class PostgresStore:
@@ -150,7 +147,7 @@ class PostgresStore:
         original: dict[str, Any] | None = None,
     ) -> None:
         """Write a document whole; versions at one source are serialised across nodes."""
-        row = {k: (Json(v) if k in _JSON_COLUMNS else v) for k, v in document.items()}
+        row = _row(document)
         with self.transaction():
             if supersedes:
                 # another node may have stored a version here since the caller looked
@@ -178,7 +175,7 @@ class PostgresStore:
         vectors: list[dict[str, Any]],
     ) -> None:
         doc_id = document["id"]
-        row = {k: (Json(v) if k in _JSON_COLUMNS else v) for k, v in document.items()}
+        row = _row(document)
         with self.transaction():
             for table in ("pattern_tags", "units", "facets", "vectors"):
                 self.execute(f"DELETE FROM {table} WHERE document_id = %s", [doc_id])
@@ -441,8 +438,8 @@ class PostgresStore:
             yield from (rows[i] for i in chunk if i in rows)
 
     def count(self, table: str) -> int:
-        name = _TABLES.get(table.removesuffix("_fts"))
-        if name is None:
+        name = table.removesuffix("_fts")  # full-text search lives in the tables themselves
+        if name not in _TABLES:
             raise ValueError(f"no table {table!r}")
         row = self.one(f"SELECT count(*) AS n FROM {name}")
         return int(row["n"]) if row else 0

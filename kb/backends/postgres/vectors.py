@@ -10,7 +10,7 @@ import time
 import numpy as np
 from psycopg import sql
 
-from kb.backends.base import EVERYWHERE, Filters, Ref, VectorHit, VectorScope
+from kb.backends.base import EVERYWHERE, Filters, PostgresOptions, Ref, VectorHit, VectorScope
 from kb.backends.postgres.store import PostgresStore, where_sql
 
 INDEX_LOCK = 727_302  # pg_advisory_lock key: one node builds a missing index
@@ -29,14 +29,13 @@ class PgVectors:
         *,
         model: str,
         dim: int,
-        ef_search: int = 200,
-        build: dict[str, int] | None = None,
+        options: PostgresOptions,
     ) -> None:
         self.store = store
-        self.build = build or {"m": 16, "ef_construction": 200}
+        self.options = options
         self.model = model
         self.dim = int(dim)
-        self.ef_search = ef_search
+        self.ef_search = options.ef_search
         self.name = index_name(model, self.dim)
         self._seen = 0.0
         # the indexed expression and the partial-index predicate, as literals the planner matches
@@ -54,8 +53,8 @@ class PgVectors:
         ).format(
             name=sql.Identifier(self.name),
             dim=sql.Literal(self.dim),
-            m=sql.Literal(int(self.build["m"])),
-            efc=sql.Literal(int(self.build["ef_construction"])),
+            m=sql.Literal(int(self.options.hnsw_m)),
+            efc=sql.Literal(int(self.options.ef_construction)),
             model=self._model,
         )
         with self.store.pool.connection() as conn:
