@@ -24,12 +24,16 @@ def parsed(path: Path) -> list:
     out = []
     for piece in unpack(path.read_bytes(), source=str(path)):
         assert not isinstance(piece, IngestError), piece
-        out += parse_document(piece.data, source=piece.source, fmt=piece.fmt, converted=piece.converted)
+        out += parse_document(
+            piece.data, source=piece.source, fmt=piece.fmt, converted=piece.converted
+        )
     return out
 
 
 def twin(path: Path):
-    return parse_document((FIXTURES / (path.name.split(".")[0] + ".md")).read_bytes(), source="twin.md")[0]
+    return parse_document(
+        (FIXTURES / (path.name.split(".")[0] + ".md")).read_bytes(), source="twin.md"
+    )[0]
 
 
 @pytest.mark.parametrize("path", CONVERTED, ids=lambda p: p.name)
@@ -37,20 +41,25 @@ def test_each_format_reads_like_its_markdown_twin(path: Path) -> None:
     docs = parsed(path)
     assert len(docs) == 1
     doc, md = docs[0], twin(path)
-    assert doc.format == (path.suffix[1:] if path.suffix != ".eml" or doc.source.endswith(".eml") else doc.format)
+    assert doc.format == (
+        path.suffix[1:] if path.suffix != ".eml" or doc.source.endswith(".eml") else doc.format
+    )
     assert (doc.title, doc.kind) == (md.title, md.kind)
     for name in ("phase_reached", "outcome", "department"):
         assert doc.field_value(name) == md.field_value(name), name
     typed = [u for u in md.units if u.kind not in ("other", "context", "summary")]
-    same = compare(
-        {"units": [vars(u) for u in md.units]}, {"units": [vars(u) for u in doc.units]}
-    )
+    same = compare({"units": [vars(u) for u in md.units]}, {"units": [vars(u) for u in doc.units]})
     assert same["found"] >= 0.9 * len(typed), same["missed"]
     assert doc.original == path.read_bytes() or "#" in doc.source
 
 
 def test_units_keep_their_page_slide_and_sheet_row(kb: KnowledgeBase) -> None:
-    report = kb.ingest_paths([str(FIXTURES / n) for n in ("fraud-postmortem.pdf", "fraud-postmortem.pptx", "line3-register.xlsx")])
+    report = kb.ingest_paths(
+        [
+            str(FIXTURES / n)
+            for n in ("fraud-postmortem.pdf", "fraud-postmortem.pptx", "line3-register.xlsx")
+        ]
+    )
     assert [r.status for r in report.results] == ["added"] * 3, report.results
     docs = {r.source.rsplit(".", 1)[-1]: kb.get_document(r.document_id) for r in report.results}
     pdf_places = {u["place"] for u in docs["pdf"]["units"]}
@@ -64,7 +73,9 @@ def test_units_keep_their_page_slide_and_sheet_row(kb: KnowledgeBase) -> None:
     assert owners[0]["source"]["at"] == "page 1"
 
 
-def test_the_original_file_is_kept_and_goes_with_its_document(kb: KnowledgeBase, tmp_path: Path) -> None:
+def test_the_original_file_is_kept_and_goes_with_its_document(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
     path = FIXTURES / "peoplebot-handoff.docx"
     result = kb.ingest_paths([str(path)]).results[0]
     found = kb.get_original(result.document_id)
@@ -147,7 +158,11 @@ def test_a_zip_bomb_and_a_corrupt_zip_are_refused_whole(kb: KnowledgeBase) -> No
     with pytest.raises(IngestError, match="zip bomb"):
         unpack(bomb, source="bomb.zip", limits=Limits(max_total_bytes=1_000_000))
     with pytest.raises(IngestError, match="holds 3 files, over the limit of 2"):
-        unpack(_zip({"a.md": b"x", "b.md": b"y", "c.md": b"z"}), source="many.zip", limits=Limits(max_files=2))
+        unpack(
+            _zip({"a.md": b"x", "b.md": b"y", "c.md": b"z"}),
+            source="many.zip",
+            limits=Limits(max_files=2),
+        )
     result = kb.ingest_bytes(b"PK\x03\x04 this is no zip at all", source="broken.zip")[0]
     assert result.status == "failed" and "corrupt" in result.reason
     assert kb.stats()["documents"] == 0
@@ -188,7 +203,7 @@ def _docm() -> bytes:
                     b"application/vnd.ms-word.document.macroEnabled.main+xml",
                 )
             dst.writestr(info, body)
-        dst.writestr("word/vbaProject.bin", b"Attribute VB_Name = \"AutoOpen\"\nShell \"calc\"")
+        dst.writestr("word/vbaProject.bin", b'Attribute VB_Name = "AutoOpen"\nShell "calc"')
     return out.getvalue()
 
 
@@ -213,7 +228,10 @@ def test_bad_files_fail_alone_with_a_reason(kb: KnowledgeBase, tmp_path: Path) -
     assert "encrypted" in by["locked.pdf"].reason
     assert "password-protected" in by["locked.docx"].reason
     assert "damaged" in by["truncated.docx"].reason
-    assert "Word document" in by["renamed.md"].reason and "rename it to .docx" in by["renamed.md"].reason
+    assert (
+        "Word document" in by["renamed.md"].reason
+        and "rename it to .docx" in by["renamed.md"].reason
+    )
     assert "not read" in by["old.doc"].reason
     assert by["macro.docm"].status == "added"
     assert any("macros" in w and "not run" in w for w in by["macro.docm"].warnings)
@@ -230,7 +248,9 @@ def test_a_pdf_with_only_some_pages_scanned_warns(kb: KnowledgeBase) -> None:
     writer.write(out)
     result = kb.ingest_bytes(out.getvalue(), source="partly.pdf")[0]
     assert result.status == "added"
-    assert any("1 of 4 pages have no text layer" in w and "pages 4" in w for w in result.warnings), result.warnings
+    assert any(
+        "1 of 4 pages have no text layer" in w and "pages 4" in w for w in result.warnings
+    ), result.warnings
 
 
 def test_the_search_path_imports_no_converter() -> None:
@@ -244,7 +264,9 @@ def test_the_search_path_imports_no_converter() -> None:
     )
     out = subprocess.run(
         [sys.executable, "-c", code, str(Path(__file__).parent / "no-such.db")],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
 
@@ -259,7 +281,9 @@ def test_formats_agree_with_their_twins_with_the_real_model(tmp_path: Path) -> N
     for result in report.results:
         assert result.status in ("added", "unchanged"), result  # the e-mailed PDF is the PDF
         other = kb.get_document(result.document_id)
-        agree += compare(twins[Path(result.source.split("#")[0]).name.split(".")[0]], other)["agrees"]
+        agree += compare(twins[Path(result.source.split("#")[0]).name.split(".")[0]], other)[
+            "agrees"
+        ]
     assert len(report.results) >= 18 and agree == len(report.results)
 
 

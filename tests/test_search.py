@@ -7,10 +7,10 @@ import pytest
 from click.testing import CliRunner
 
 from kb import KnowledgeBase, Settings
+from kb.backends.sqlite.faiss_index import IndexRebuilt, index_path_for
 from kb.cli import cli
 from kb.evaluation import ndcg, recall, reciprocal_rank
 from kb.filters import FilterError
-from kb.backends.sqlite.faiss_index import IndexRebuilt, index_path_for
 from kb.search import SearchError
 
 

@@ -317,7 +317,9 @@ def test_word_pdf_and_zip_uploads_and_the_original_download(tmp_path):
             zf.writestr("a/one.md", "# One\n\n## Lessons\n- Agree exit criteria first.\n")
             zf.writestr("a/two.docx", (fixtures / "peoplebot-handoff.docx").read_bytes())
             zf.writestr("a/bad.pdf", b"%PDF-1.4 broken")
-        r = client.post("/documents", files={"file": ("pack.zip", buf.getvalue(), "application/zip")})
+        r = client.post(
+            "/documents", files={"file": ("pack.zip", buf.getvalue(), "application/zip")}
+        )
         assert r.status_code == 201, r.text
         statuses = {x["source"].split("#")[-1]: x["status"] for x in r.json()["results"]}
         assert statuses == {"a/one.md": "added", "a/two.docx": "added", "a/bad.pdf": "failed"}
