@@ -1,12 +1,14 @@
 """Search on PostgreSQL + pgvector at 10k, 100k and 1M units, in process: p50/p95 with and without a
 filter, and HNSW recall@10 against exact search.
 
-  python bench/pg_scale.py [--sizes 10000 100000 1000000] [--work /tmp/kb-bench]
+  python bench/pg_scale.py [--sizes 10000 100000 1000000] [--noise data|isotropic] [--reuse]
 
 Units are real text from ../shared/corpora as the ingesters cut them (the first 100k, the same as
 bench/search_latency.py; their vectors are the real model's, cached in --work). Past 100k, unit i
-reuses the text of unit i mod 100k and a perturbed copy of its vector (Gaussian noise, cosine about
-0.9 to the original, renormalised): real text, synthetic vectors. Documents hold 20 units each and
+reuses the text of unit i mod 100k and a perturbed copy of its vector (cosine about 0.9 to the
+original, renormalised): real text, synthetic vectors. The noise is a step along the difference of
+two random real vectors by default (`data`: the directions real embeddings vary in), or Gaussian in
+all 384 dimensions (`isotropic`: a harder set, since no real text sits in such a cloud). Documents hold 20 units each and
 are spread over 10 departments; the filtered runs ask for one department (a tenth of the store).
 Rows are loaded with COPY, then the HNSW index is built (m=16, ef_construction=200), as
 `kb copy-store` into an empty database would end up. Starts its own PostgreSQL in --work.
@@ -73,18 +75,30 @@ def real_vectors(work: Path, embedder) -> tuple[list[tuple[str, str, str]], np.n
     return units, vectors[: len(units)]
 
 
-def unit_vectors(n: int, base: np.ndarray) -> np.ndarray:
+def unit_vectors(n: int, base: np.ndarray, noise: str = "data") -> np.ndarray:
+    """Real vectors, then perturbed copies of them: cosine about 0.9 to the original either way;
+    `isotropic` noise points anywhere in the 384 dimensions, `data` noise along the difference of
+    two random real vectors, the directions real texts differ in."""
     out = base[np.arange(n) % len(base)].copy()
     if n > len(base):
         rng = np.random.default_rng(7)
         tail = out[len(base) :]
-        tail += rng.normal(0, NOISE, size=tail.shape).astype(np.float32)
+        if noise == "isotropic":
+            tail += rng.normal(0, NOISE, size=tail.shape).astype(np.float32)
+        else:
+            for start in range(0, len(tail), 100_000):
+                part = tail[start : start + 100_000]
+                a = rng.integers(0, len(base), len(part))
+                b = rng.integers(0, len(base), len(part))
+                step = base[a] - base[b]
+                step *= 0.5 / np.maximum(np.linalg.norm(step, axis=1, keepdims=True), 1e-6)
+                part += step
         tail /= np.linalg.norm(tail, axis=1, keepdims=True)
     return out
 
 
 def load(
-    url: str, n: int, units, base: np.ndarray, model: str
+    url: str, n: int, units, base: np.ndarray, model: str, noise: str
 ) -> tuple[np.ndarray, np.ndarray, list]:  # noqa: ANN001
     """COPY n units in n/20 documents; returns (vectors, department of each vector, refs)."""
     import psycopg
@@ -93,7 +107,7 @@ def load(
     from kb.backends import open_backend
 
     open_backend(url).close()  # migrations
-    vectors = unit_vectors(n, base)
+    vectors = unit_vectors(n, base, noise)
     docs = (n + PER_DOC - 1) // PER_DOC
     doc_vectors = np.zeros((docs, base.shape[1]), dtype=np.float32)
     np.add.at(doc_vectors, np.arange(n) // PER_DOC, vectors)
@@ -175,9 +189,9 @@ def load(
     return all_vectors, departments, refs
 
 
-def rebuilt(n: int, units, base: np.ndarray) -> tuple[np.ndarray, np.ndarray, list]:  # noqa: ANN001
+def rebuilt(n: int, base: np.ndarray, noise: str) -> tuple[np.ndarray, np.ndarray, list]:
     """What load() returns, without loading: the vectors are made the same way (same seed)."""
-    vectors = unit_vectors(n, base)
+    vectors = unit_vectors(n, base, noise)
     docs = (n + PER_DOC - 1) // PER_DOC
     doc_vectors = np.zeros((docs, base.shape[1]), dtype=np.float32)
     np.add.at(doc_vectors, np.arange(n) // PER_DOC, vectors)
@@ -201,6 +215,12 @@ def main() -> None:
     parser.add_argument(
         "--reuse", action="store_true", help="measure again on stores an earlier run built"
     )
+    parser.add_argument(
+        "--noise",
+        choices=("data", "isotropic"),
+        default="data",
+        help="how the copies past 100k are perturbed (see unit_vectors)",
+    )
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     import psycopg
@@ -221,18 +241,18 @@ def main() -> None:
     qvecs = embedder.embed(qs)
     rows = []
     for n in args.sizes:
-        name = f"scale_{n}"
+        name = f"scale_{n}" if args.noise == "data" or n <= REAL else f"scale_{n}_{args.noise}"
         url = str(srv.get_uri(name))
         with psycopg.connect(srv.get_uri(), autocommit=True) as conn:
             there = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         build = 0.0
         if args.reuse and there:  # measure again on the stores built by an earlier run
-            vectors, departments, refs = rebuilt(n, units, base)
+            vectors, departments, refs = rebuilt(n, base, args.noise)
         else:
             with psycopg.connect(srv.get_uri(), autocommit=True) as conn:
                 conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
                 conn.execute(f"CREATE DATABASE {name}")
-            vectors, departments, refs = load(url, n, units, base, embedder.name)
+            vectors, departments, refs = load(url, n, units, base, embedder.name, args.noise)
         kb = KnowledgeBase(Settings(db=url, tagger="cues", embedder="onnx"))
         kb._embedder = embedder
         started = time.perf_counter()
@@ -240,7 +260,12 @@ def main() -> None:
         build = time.perf_counter() - started
         print(f"  HNSW index ready in {build:.0f} s", flush=True)
         one = Filters(department=("dept-3",))
-        result = {"units": n, "vectors": len(vectors), "hnsw_build_s": round(build)}
+        result = {
+            "units": n,
+            "noise": args.noise if n > REAL else "none",
+            "vectors": len(vectors),
+            "hnsw_build_s": round(build),
+        }
         # recall@10 of the index against exact search, unfiltered and filtered
         for label, filt, mask in (("all", Filters(), None), ("filter", one, departments == 3)):
             hits = 0

@@ -204,3 +204,46 @@ def test_the_lexicon_stays_exact_through_writes_reparse_and_deletes(pg_url, corp
                 assert drift == 0 and totals == (rows, length), (table, drift, totals)
     finally:
         kb.close()
+
+
+def test_the_filter_state_on_vector_rows_stays_exact_through_versions_reparse_and_deletes(
+    pg_url, corpus_dir, tmp_path
+):
+    """A filtered vector search reads `live` and `tags` off the vector rows; triggers keep them
+    equal to the documents and facets they copy, whatever writes those."""
+    from kb import KnowledgeBase, Settings
+
+    kb = KnowledgeBase(Settings(db=pg_url))
+    try:
+        kb.ingest_paths([str(corpus_dir / "handoffs")])
+        page = tmp_path / "vision-pilot.md"
+        text = (
+            "# Vision pilot postmortem\n\nDepartment: claims\n\n## Root cause\n\n"
+            "The demo used curated photos, not the field uploads.\n"
+        )
+        page.write_text(text)
+        kb.ingest_paths([str(page)])
+        page.write_text(text.replace("claims", "legal") + "\n## Lessons\n\nTest on field data.\n")
+        kb.ingest_paths([str(page)])  # a second version supersedes the first
+        kb.reparse()
+        doc = next(iter(kb.store.iter_documents()))
+        kb.delete_document(doc["id"])
+        with psycopg.connect(pg_url) as conn:
+            checked, wrong = conn.execute(
+                "SELECT count(*), count(*) FILTER (WHERE v.live IS DISTINCT FROM "
+                "(d.superseded_by IS NULL) OR v.tags IS DISTINCT FROM document_tags(d.id)) "
+                "FROM vectors v JOIN documents d ON d.id = v.document_id"
+            ).fetchone()
+            superseded = conn.execute("SELECT count(*) FROM vectors WHERE NOT live").fetchone()[0]
+            orphans = conn.execute(
+                "SELECT count(*) FROM vectors v WHERE NOT EXISTS "
+                "(SELECT 1 FROM documents d WHERE d.id = v.document_id)"
+            ).fetchone()[0]
+        assert checked > 0 and wrong == 0 and orphans == 0
+        assert superseded > 0  # the first version's vectors are there, marked not current
+        found = kb.search("curated photos field uploads", filters={"department": ["legal"]})
+        assert found["hits"][0]["source"].endswith("vision-pilot.md")
+        old = kb.search("curated photos", mode="dense", filters={"department": ["claims"]})
+        assert not [h for h in old["hits"] if h["source"].endswith("vision-pilot.md")]
+    finally:
+        kb.close()

@@ -24,20 +24,18 @@ _WORD = re.compile(r"[^\w']+")
 
 @dataclass(frozen=True)
 class Scope:
-    """One searchable table: what its hits are, where its rows come from (joined to documents
-    `d` for the filters), its weight labels and what each label counts for."""
+    """One searchable table: what its hits are, the column naming each row's document (for the
+    filters, over documents `d`), its weight labels and what each label counts for."""
 
     code: str  # its rows in the lexicon
     kind: RefKind
-    source: str
-    alias: str
+    table: str
+    document_column: str
     weights: tuple[tuple[str, float], ...]
 
 
-UNITS = Scope(  # text, section (as FTS5's 1.0, 0.3)
-    "u", "unit", "units u JOIN documents d ON d.id = u.document_id", "u", (("A", 1.0), ("C", 0.3))
-)
-DOCUMENTS = Scope("d", "document", "documents d", "d", (("A", 2.0), ("B", 1.0)))  # title, summary
+UNITS = Scope("u", "unit", "units", "document_id", (("A", 1.0), ("C", 0.3)))  # text, section
+DOCUMENTS = Scope("d", "document", "documents", "id", (("A", 2.0), ("B", 1.0)))  # title, summary
 
 
 def websearch_text(terms: list[str]) -> str:
@@ -120,18 +118,22 @@ class PostgresKeywords:
         labels = dict(scope.weights)
         top = max(labels.values())
         weights = [labels.get(label, 0.0) / top for label in "DCBA"]
-        a = scope.alias
         columns, terms, params = [], [], []
         for i, lexeme in enumerate(present):
             idf = max(1e-6, math.log((total - df[lexeme] + 0.5) / (df[lexeme] + 0.5)))
-            columns.append(f"ts_rank(%s::float4[], {a}.tsv, %s::tsquery, 0)::float8 * %s AS r{i}")
+            columns.append(f"ts_rank(%s::float4[], c.tsv, %s::tsquery, 0)::float8 * %s AS r{i}")
             params += [weights, _quoted(lexeme), top / ONE_OCCURRENCE]
             terms.append(f"{idf!r} * x.r{i} * {K1 + 1} / (x.r{i} + x.norm)")
         where, where_params = where_sql(filters)
+        # the candidates first, by the GIN index alone: joined to documents in one query, the
+        # planner may walk every row in document order and test each tsvector instead
         sql = (
-            f"SELECT {a}.id, {' + '.join(terms)} AS s FROM {scope.source}, LATERAL (SELECT "
-            f"{K1} * (1 - {B} + {B} * length({a}.tsv)::float8 / %s) AS norm, {', '.join(columns)}) x "
-            f"WHERE {a}.tsv @@ %s::tsquery AND {where} ORDER BY s DESC, {a}.id LIMIT %s"
+            f"WITH c AS MATERIALIZED (SELECT id, {scope.document_column} AS document_id, tsv "
+            f"FROM {scope.table} WHERE tsv @@ %s::tsquery) "
+            f"SELECT c.id, {' + '.join(terms)} AS s FROM c JOIN documents d ON d.id = c.document_id, "
+            f"LATERAL (SELECT {K1} * (1 - {B} + {B} * length(c.tsv)::float8 / %s) AS norm, "
+            f"{', '.join(columns)}) x WHERE {where} ORDER BY s DESC, c.id LIMIT %s"
         )
-        found = conn.execute(sql, [mean, *params, " | ".join(parts), *where_params, n]).fetchall()
+        query = " | ".join(parts)
+        found = conn.execute(sql, [query, mean, *params, *where_params, n]).fetchall()
         return [(r["id"], float(r["s"])) for r in found]

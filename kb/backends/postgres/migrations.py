@@ -238,10 +238,80 @@ def m003_tsvectors_inline(conn: psycopg.Connection) -> None:
     conn.execute("ALTER TABLE documents ALTER COLUMN tsv SET STORAGE MAIN")
 
 
+def m004_filters_on_vectors(conn: psycopg.Connection) -> None:
+    """Each vector row carries what the filters ask of its document (current or superseded, and
+    its facets as `facet:value` tags), kept true by triggers, so a filtered nearest-neighbour scan
+    checks the row it already holds instead of joining documents and facets for every candidate;
+    a GIN index on the tags lets the planner answer a rare filter exactly instead."""
+    conn.execute("ALTER TABLE vectors ADD COLUMN live BOOLEAN NOT NULL DEFAULT TRUE")
+    conn.execute("ALTER TABLE vectors ADD COLUMN tags TEXT[] NOT NULL DEFAULT '{}'")
+    conn.execute(
+        """
+        CREATE FUNCTION document_tags(doc TEXT) RETURNS TEXT[] LANGUAGE sql STABLE AS $$
+            SELECT coalesce(array_agg(facet || ':' || value ORDER BY facet, value), '{}')
+            FROM facets WHERE document_id = doc
+        $$
+        """
+    )
+    conn.execute(
+        """
+        CREATE FUNCTION vectors_filled() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            NEW.live := coalesce(
+                (SELECT superseded_by IS NULL FROM documents WHERE id = NEW.document_id), TRUE);
+            NEW.tags := document_tags(NEW.document_id);
+            RETURN NEW;
+        END $$
+        """
+    )
+    conn.execute(
+        "CREATE TRIGGER vectors_fill BEFORE INSERT OR UPDATE OF document_id ON vectors "
+        "FOR EACH ROW EXECUTE FUNCTION vectors_filled()"
+    )
+    conn.execute(
+        """
+        CREATE FUNCTION facets_to_vectors() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            UPDATE vectors v SET tags = document_tags(v.document_id)
+            WHERE v.document_id IN (SELECT DISTINCT document_id FROM changed)
+            AND v.tags IS DISTINCT FROM document_tags(v.document_id)
+            AND EXISTS (SELECT 1 FROM documents d WHERE d.id = v.document_id);  -- not being deleted
+            RETURN NULL;
+        END $$
+        """
+    )
+    for event, table in (("INSERT", "NEW"), ("DELETE", "OLD"), ("UPDATE", "NEW")):
+        conn.execute(
+            f"CREATE TRIGGER facets_{event.lower()}_vectors AFTER {event} ON facets "
+            f"REFERENCING {table} TABLE AS changed FOR EACH STATEMENT "
+            "EXECUTE FUNCTION facets_to_vectors()"
+        )
+    conn.execute(
+        """
+        CREATE FUNCTION documents_live_to_vectors() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            UPDATE vectors SET live = (NEW.superseded_by IS NULL) WHERE document_id = NEW.id;
+            RETURN NULL;
+        END $$
+        """
+    )
+    conn.execute(
+        "CREATE TRIGGER documents_live_vectors AFTER UPDATE OF superseded_by ON documents "
+        "FOR EACH ROW WHEN ((OLD.superseded_by IS NULL) <> (NEW.superseded_by IS NULL)) "
+        "EXECUTE FUNCTION documents_live_to_vectors()"
+    )
+    conn.execute(
+        "UPDATE vectors v SET live = (d.superseded_by IS NULL), tags = document_tags(d.id) "
+        "FROM documents d WHERE d.id = v.document_id"
+    )
+    conn.execute("CREATE INDEX idx_vectors_tags ON vectors USING gin(tags)")
+
+
 MIGRATIONS: list[Callable[[psycopg.Connection], None]] = [
     m001_create_tables,
     m002_lexicon,
     m003_tsvectors_inline,
+    m004_filters_on_vectors,
 ]
 
 

@@ -55,6 +55,26 @@ def where_sql(filters: Filters, alias: str = "d") -> tuple[str, list[Any]]:
     return (" AND ".join(clauses) or "TRUE"), params
 
 
+def vector_where_sql(filters: Filters) -> tuple[str, list[Any], bool]:
+    """The filters as a condition over vector rows (aliased `v`), from the document state each row
+    carries (migration 4); True when a date filter still needs documents joined as `d`."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    if not filters.include_superseded:
+        clauses.append("v.live")
+    for facet, values in filters.facets().items():
+        clauses.append("v.tags && %s::text[]")
+        params.append([f"{facet}:{value}" for value in values])
+    dated = bool(filters.since or filters.until)
+    if dated:
+        where, more = where_sql(
+            Filters(since=filters.since, until=filters.until, include_superseded=True)
+        )
+        clauses.append(where)
+        params += more
+    return (" AND ".join(clauses) or "TRUE"), params, dated
+
+
 def as_vector(blob: bytes) -> np.ndarray:
     """A stored float32 blob (the records' form) as the array pgvector's adapter sends."""
     return np.frombuffer(blob, dtype=np.float32)
@@ -177,7 +197,7 @@ class PostgresStore:
         doc_id = document["id"]
         row = _row(document)
         with self.transaction():
-            for table in ("pattern_tags", "units", "facets", "vectors"):
+            for table in ("vectors", "pattern_tags", "units", "facets"):
                 self.execute(f"DELETE FROM {table} WHERE document_id = %s", [doc_id])
             names = [k for k in row if k != "id"]
             self.execute(

@@ -11,7 +11,7 @@ import numpy as np
 from psycopg import sql
 
 from kb.backends.base import EVERYWHERE, Filters, PostgresOptions, Ref, VectorHit, VectorScope
-from kb.backends.postgres.store import PostgresStore, where_sql
+from kb.backends.postgres.store import PostgresStore, vector_where_sql
 
 INDEX_LOCK = 727_302  # pg_advisory_lock key: one node builds a missing index
 
@@ -101,14 +101,14 @@ class PgVectors:
     def search(
         self, vector: np.ndarray, n: int, filters: Filters, scope: VectorScope = EVERYWHERE
     ) -> list[VectorHit]:
-        where, params = where_sql(filters)
+        where, params, dated = vector_where_sql(filters)
         clauses = [sql.SQL("v.model = {}").format(self._model), sql.SQL(where)]
-        join = sql.SQL("")
+        joins = [sql.SQL(" JOIN documents d ON d.id = v.document_id")] if dated else []
         if scope.target != "any":
             clauses.append(sql.SQL("v.kind = %s"))
             params.append(scope.target)
         if scope.unit_kinds:
-            join = sql.SQL(" JOIN units u ON u.id = v.ref_id")
+            joins.append(sql.SQL(" JOIN units u ON u.id = v.ref_id"))
             clauses.append(sql.SQL("u.kind = ANY(%s)"))
             params.append(list(scope.unit_kinds))
         if scope.exclude_document:
@@ -116,12 +116,12 @@ class PgVectors:
             params.append(scope.exclude_document)
         query = sql.SQL(
             "SELECT v.kind, v.ref_id, {expr} <=> %s::vector({dim}) AS distance "
-            "FROM vectors v JOIN documents d ON d.id = v.document_id{join} "
+            "FROM vectors v{joins} "
             "WHERE {where} ORDER BY distance LIMIT %s"
         ).format(
             expr=self._expr,
             dim=sql.Literal(self.dim),
-            join=join,
+            joins=sql.SQL("").join(joins),
             where=sql.SQL(" AND ").join(clauses),
         )
         query_vector = np.asarray(vector, dtype=np.float32).reshape(-1)
