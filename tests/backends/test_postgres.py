@@ -206,11 +206,11 @@ def test_the_lexicon_stays_exact_through_writes_reparse_and_deletes(pg_url, corp
         kb.close()
 
 
-def test_the_filter_state_on_vector_rows_stays_exact_through_versions_reparse_and_deletes(
+def test_the_filter_state_on_rows_stays_exact_through_versions_reparse_and_deletes(
     pg_url, corpus_dir, tmp_path
 ):
-    """A filtered vector search reads `live` and `tags` off the vector rows; triggers keep them
-    equal to the documents and facets they copy, whatever writes those."""
+    """Filtered searches read `live` and `tags` off vector and unit rows; triggers keep them equal
+    to the documents and facets they copy, whatever writes those."""
     from kb import KnowledgeBase, Settings
 
     kb = KnowledgeBase(Settings(db=pg_url))
@@ -229,18 +229,20 @@ def test_the_filter_state_on_vector_rows_stays_exact_through_versions_reparse_an
         doc = next(iter(kb.store.iter_documents()))
         kb.delete_document(doc["id"])
         with psycopg.connect(pg_url) as conn:
-            checked, wrong = conn.execute(
-                "SELECT count(*), count(*) FILTER (WHERE v.live IS DISTINCT FROM "
-                "(d.superseded_by IS NULL) OR v.tags IS DISTINCT FROM document_tags(d.id)) "
-                "FROM vectors v JOIN documents d ON d.id = v.document_id"
-            ).fetchone()
-            superseded = conn.execute("SELECT count(*) FROM vectors WHERE NOT live").fetchone()[0]
+            for table in ("vectors", "units"):
+                checked, wrong, superseded = conn.execute(
+                    "SELECT count(*), count(*) FILTER (WHERE t.live IS DISTINCT FROM "
+                    "(d.superseded_by IS NULL) OR t.tags IS DISTINCT FROM document_tags(d.id)), "
+                    f"count(*) FILTER (WHERE NOT t.live) FROM {table} t "
+                    "JOIN documents d ON d.id = t.document_id"
+                ).fetchone()
+                assert checked > 0 and wrong == 0, table
+                assert superseded > 0, table  # the first version's rows, marked not current
             orphans = conn.execute(
                 "SELECT count(*) FROM vectors v WHERE NOT EXISTS "
                 "(SELECT 1 FROM documents d WHERE d.id = v.document_id)"
             ).fetchone()[0]
-        assert checked > 0 and wrong == 0 and orphans == 0
-        assert superseded > 0  # the first version's vectors are there, marked not current
+        assert orphans == 0
         found = kb.search("curated photos field uploads", filters={"department": ["legal"]})
         assert found["hits"][0]["source"].endswith("vision-pilot.md")
         old = kb.search("curated photos", mode="dense", filters={"department": ["claims"]})

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kb.backends.base import Filters, KeywordHit, Ref, RefKind
-from kb.backends.postgres.store import Conn, PostgresStore, where_sql
+from kb.backends.postgres.store import Conn, PostgresStore, state_where_sql, where_sql
 
 K1, B = 1.2, 0.75  # FTS5's bm25() constants
 CANDIDATE_BUDGET = 2_000  # rows the rarest lexemes may bring as candidates (see _scope)
@@ -24,18 +24,28 @@ _WORD = re.compile(r"[^\w']+")
 
 @dataclass(frozen=True)
 class Scope:
-    """One searchable table: what its hits are, the column naming each row's document (for the
-    filters, over documents `d`), its weight labels and what each label counts for."""
+    """One searchable table: what its hits are, its alias, its weight labels and what each label
+    counts for."""
 
     code: str  # its rows in the lexicon
     kind: RefKind
     table: str
-    document_column: str
+    alias: str
     weights: tuple[tuple[str, float], ...]
 
+    def where(self, filters: Filters) -> tuple[str, str, list[Any]]:
+        """(joins, condition, parameters): units are filtered on the document state they carry,
+        joining documents only for a date filter; documents on their own columns."""
+        if self.table == "documents":
+            where, params = where_sql(filters, self.alias)
+            return "", where, params
+        where, params, dated = state_where_sql(filters, self.alias)
+        joins = f" JOIN documents d ON d.id = {self.alias}.document_id" if dated else ""
+        return joins, where, params
 
-UNITS = Scope("u", "unit", "units", "document_id", (("A", 1.0), ("C", 0.3)))  # text, section
-DOCUMENTS = Scope("d", "document", "documents", "id", (("A", 2.0), ("B", 1.0)))  # title, summary
+
+UNITS = Scope("u", "unit", "units", "u", (("A", 1.0), ("C", 0.3)))  # text, section
+DOCUMENTS = Scope("d", "document", "documents", "d", (("A", 2.0), ("B", 1.0)))  # title, summary
 
 
 def websearch_text(terms: list[str]) -> str:
@@ -124,16 +134,16 @@ class PostgresKeywords:
             columns.append(f"ts_rank(%s::float4[], c.tsv, %s::tsquery, 0)::float8 * %s AS r{i}")
             params += [weights, _quoted(lexeme), top / ONE_OCCURRENCE]
             terms.append(f"{idf!r} * x.r{i} * {K1 + 1} / (x.r{i} + x.norm)")
-        where, where_params = where_sql(filters)
-        # the candidates first, by the GIN index alone: joined to documents in one query, the
-        # planner may walk every row in document order and test each tsvector instead
+        joins, where, where_params = scope.where(filters)
+        a = scope.alias
+        # the candidates first, by the GIN index and the row's own filter state; then ranked
         sql = (
-            f"WITH c AS MATERIALIZED (SELECT id, {scope.document_column} AS document_id, tsv "
-            f"FROM {scope.table} WHERE tsv @@ %s::tsquery) "
-            f"SELECT c.id, {' + '.join(terms)} AS s FROM c JOIN documents d ON d.id = c.document_id, "
+            f"WITH c AS MATERIALIZED (SELECT {a}.id, {a}.tsv FROM {scope.table} {a}{joins} "
+            f"WHERE {a}.tsv @@ %s::tsquery AND {where}) "
+            f"SELECT c.id, {' + '.join(terms)} AS s FROM c, "
             f"LATERAL (SELECT {K1} * (1 - {B} + {B} * length(c.tsv)::float8 / %s) AS norm, "
-            f"{', '.join(columns)}) x WHERE {where} ORDER BY s DESC, c.id LIMIT %s"
+            f"{', '.join(columns)}) x ORDER BY s DESC, c.id LIMIT %s"
         )
         query = " | ".join(parts)
-        found = conn.execute(sql, [query, mean, *params, *where_params, n]).fetchall()
+        found = conn.execute(sql, [query, *where_params, mean, *params, n]).fetchall()
         return [(r["id"], float(r["s"])) for r in found]

@@ -307,11 +307,57 @@ def m004_filters_on_vectors(conn: psycopg.Connection) -> None:
     conn.execute("CREATE INDEX idx_vectors_tags ON vectors USING gin(tags)")
 
 
+def m005_filters_on_units(conn: psycopg.Connection) -> None:
+    """Units carry the same filter state as vectors (migration 4), so keyword search ranks the
+    rows its GIN index finds without joining documents for each: at 1M units the join was 40% of
+    a keyword query."""
+    conn.execute("ALTER TABLE units ADD COLUMN live BOOLEAN NOT NULL DEFAULT TRUE")
+    conn.execute("ALTER TABLE units ADD COLUMN tags TEXT[] NOT NULL DEFAULT '{}'")
+    conn.execute("ALTER FUNCTION vectors_filled() RENAME TO filter_state_filled")
+    conn.execute(
+        "CREATE TRIGGER units_fill BEFORE INSERT OR UPDATE OF document_id ON units "
+        "FOR EACH ROW EXECUTE FUNCTION filter_state_filled()"
+    )
+    conn.execute(
+        """
+        CREATE OR REPLACE FUNCTION facets_to_vectors() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            UPDATE vectors v SET tags = document_tags(v.document_id)
+            WHERE v.document_id IN (SELECT DISTINCT document_id FROM changed)
+            AND v.tags IS DISTINCT FROM document_tags(v.document_id)
+            AND EXISTS (SELECT 1 FROM documents d WHERE d.id = v.document_id);  -- not being deleted
+            UPDATE units u SET tags = document_tags(u.document_id)
+            WHERE u.document_id IN (SELECT DISTINCT document_id FROM changed)
+            AND u.tags IS DISTINCT FROM document_tags(u.document_id)
+            AND EXISTS (SELECT 1 FROM documents d WHERE d.id = u.document_id);
+            RETURN NULL;
+        END $$
+        """
+    )
+    conn.execute(
+        """
+        CREATE OR REPLACE FUNCTION documents_live_to_vectors() RETURNS trigger
+        LANGUAGE plpgsql AS $$
+        BEGIN
+            UPDATE vectors SET live = (NEW.superseded_by IS NULL) WHERE document_id = NEW.id;
+            UPDATE units SET live = (NEW.superseded_by IS NULL) WHERE document_id = NEW.id;
+            RETURN NULL;
+        END $$
+        """
+    )
+    conn.execute(
+        "UPDATE units u SET live = (d.superseded_by IS NULL), tags = document_tags(d.id) "
+        "FROM documents d WHERE d.id = u.document_id "
+        "AND (NOT (u.live = (d.superseded_by IS NULL)) OR u.tags <> document_tags(d.id))"
+    )
+
+
 MIGRATIONS: list[Callable[[psycopg.Connection], None]] = [
     m001_create_tables,
     m002_lexicon,
     m003_tsvectors_inline,
     m004_filters_on_vectors,
+    m005_filters_on_units,
 ]
 
 

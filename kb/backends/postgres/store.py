@@ -55,15 +55,16 @@ def where_sql(filters: Filters, alias: str = "d") -> tuple[str, list[Any]]:
     return (" AND ".join(clauses) or "TRUE"), params
 
 
-def vector_where_sql(filters: Filters) -> tuple[str, list[Any], bool]:
-    """The filters as a condition over vector rows (aliased `v`), from the document state each row
-    carries (migration 4); True when a date filter still needs documents joined as `d`."""
+def state_where_sql(filters: Filters, alias: str) -> tuple[str, list[Any], bool]:
+    """The filters as a condition over vector or unit rows, from the document state each row
+    carries (`live`, `tags`: migrations 4 and 5); True when a date filter still needs documents
+    joined as `d`."""
     clauses: list[str] = []
     params: list[Any] = []
     if not filters.include_superseded:
-        clauses.append("v.live")
+        clauses.append(f"{alias}.live")
     for facet, values in filters.facets().items():
-        clauses.append("v.tags && %s::text[]")
+        clauses.append(f"{alias}.tags && %s::text[]")
         params.append([f"{facet}:{value}" for value in values])
     dated = bool(filters.since or filters.until)
     if dated:

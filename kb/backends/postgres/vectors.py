@@ -11,7 +11,7 @@ import numpy as np
 from psycopg import sql
 
 from kb.backends.base import EVERYWHERE, Filters, PostgresOptions, Ref, VectorHit, VectorScope
-from kb.backends.postgres.store import PostgresStore, vector_where_sql
+from kb.backends.postgres.store import PostgresStore, state_where_sql
 
 INDEX_LOCK = 727_302  # pg_advisory_lock key: one node builds a missing index
 
@@ -101,7 +101,7 @@ class PgVectors:
     def search(
         self, vector: np.ndarray, n: int, filters: Filters, scope: VectorScope = EVERYWHERE
     ) -> list[VectorHit]:
-        where, params, dated = vector_where_sql(filters)
+        where, params, dated = state_where_sql(filters, "v")
         clauses = [sql.SQL("v.model = {}").format(self._model), sql.SQL(where)]
         joins = [sql.SQL(" JOIN documents d ON d.id = v.document_id")] if dated else []
         if scope.target != "any":
