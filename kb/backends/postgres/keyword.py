@@ -17,7 +17,7 @@ from kb.backends.base import Filters, KeywordHit, Ref, RefKind
 from kb.backends.postgres.store import Conn, PostgresStore, state_where_sql, where_sql
 
 K1, B = 1.2, 0.75  # FTS5's bm25() constants
-CANDIDATE_BUDGET = 2_000  # rows the rarest lexemes may bring as candidates (see _scope)
+CANDIDATE_BUDGET = 1_000  # rows the rarest lexemes may bring as candidates (see _scope)
 ONE_OCCURRENCE = 0.6079271  # ts_rank of a lexeme found once under a label of weight 1
 _WORD = re.compile(r"[^\w']+")
 
