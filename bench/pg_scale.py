@@ -228,6 +228,7 @@ def main() -> None:
     from kb import KnowledgeBase, Settings
     from kb.backends import Filters
     from kb.embeddings import make_embedder
+    from kb.search import CANDIDATES
 
     embedder = make_embedder("onnx")
     embedder.embed(["warm up"])
@@ -277,14 +278,15 @@ def main() -> None:
                 got = {(h.ref.kind, h.ref.id) for h in index.search(q, 10, filt)}
                 hits += len(exact & got)
             result[f"recall@10 {label}"] = round(hits / (10 * len(qvecs)), 3)
-        # latency, in process: the vector search alone (100 candidates, as hybrid asks) and whole searches
+        # latency, in process: the vector search alone (as many candidates as hybrid asks) and whole
+        # searches
         for label, filters in (("", None), (" + filter", {"department": ["dept-3"]})):
             typed = one if filters else Filters()
             for _ in range(2):
                 times = []
                 for q in qvecs:
                     t = time.perf_counter()
-                    index.search(q, 100, typed)
+                    index.search(q, CANDIDATES, typed)
                     times.append((time.perf_counter() - t) * 1000)
             result[f"vector{label}"] = percentiles(times)
             for mode in ("hybrid", "bm25"):
