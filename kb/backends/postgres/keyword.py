@@ -113,15 +113,18 @@ class PostgresKeywords:
             return []
         # candidates: rows holding the rarest lexemes, up to a budget of rows, or all of them;
         # a row with only common words (and not all of them) ranks low under BM25 anyway, and
-        # reading such rows is what costs most on a large store
-        chosen, rows = [present[0]], df[present[0]]
-        for lexeme in present[1:]:
+        # reading such rows is what costs most on a large store. When even the rarest word is
+        # over budget, rows holding the two rarest together stand in for it.
+        chosen, rows = [], 0
+        for lexeme in present:
             if rows + df[lexeme] > CANDIDATE_BUDGET:
                 break
             chosen.append(lexeme)
             rows += df[lexeme]
         parts = [_quoted(lx) for lx in chosen]
-        if len(chosen) < len(present):
+        if not chosen:  # the rows holding every word are among these
+            parts.append("(" + " & ".join(_quoted(lx) for lx in present[:2]) + ")")
+        elif len(chosen) < len(present) and len(present) > 2:
             parts.append("(" + " & ".join(_quoted(lx) for lx in present) + ")")
         # BM25 per lexeme; its term frequency is ts_rank of the lexeme alone (label-weighted,
         # saturating with repeats), scaled so that one occurrence under the top label counts 1
