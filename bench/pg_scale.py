@@ -8,8 +8,8 @@ bench/search_latency.py; their vectors are the real model's, cached in --work). 
 reuses the text of unit i mod 100k and a perturbed copy of its vector (cosine about 0.9 to the
 original, renormalised): real text, synthetic vectors. The noise is a step along the difference of
 two random real vectors by default (`data`: the directions real embeddings vary in), or Gaussian in
-all 384 dimensions (`isotropic`: a harder set, since no real text sits in such a cloud). Documents hold 20 units each and
-are spread over 10 departments; the filtered runs ask for one department (a tenth of the store).
+all 384 dimensions (`isotropic`: a harder set, since no real text sits in such a cloud).
+Documents hold 20 units each and are spread over 10 departments; the filtered runs ask for one department (a tenth of the store).
 Rows are loaded with COPY, then the HNSW index is built (m=16, ef_construction=200), as
 `kb copy-store` into an empty database would end up. Starts its own PostgreSQL in --work.
 """
@@ -107,11 +107,9 @@ def load(
     from kb.backends import open_backend
 
     open_backend(url).close()  # migrations
-    vectors = unit_vectors(n, base, noise)
-    docs = (n + PER_DOC - 1) // PER_DOC
-    doc_vectors = np.zeros((docs, base.shape[1]), dtype=np.float32)
-    np.add.at(doc_vectors, np.arange(n) // PER_DOC, vectors)
-    doc_vectors /= np.linalg.norm(doc_vectors, axis=1, keepdims=True)
+    all_vectors, departments, refs = rebuilt(n, base, noise)
+    vectors, doc_vectors = all_vectors[:n], all_vectors[n:]
+    docs = len(doc_vectors)
     started = time.perf_counter()
     with psycopg.connect(url) as conn:
         register_vector(conn)
@@ -181,11 +179,6 @@ def load(
     print(
         f"  loaded {n} units, {docs} documents in {time.perf_counter() - started:.0f} s", flush=True
     )
-    all_vectors = np.vstack([vectors, doc_vectors])
-    departments = np.concatenate([(np.arange(n) // PER_DOC) % 10, np.arange(docs) % 10])
-    refs = [("unit", f"u{i:09d}") for i in range(n)] + [
-        ("document", f"d{d:08d}") for d in range(docs)
-    ]
     return all_vectors, departments, refs
 
 

@@ -232,7 +232,9 @@ def test_the_filter_state_on_rows_stays_exact_through_versions_reparse_and_delet
             for table in ("vectors", "units"):
                 checked, wrong, superseded = conn.execute(
                     "SELECT count(*), count(*) FILTER (WHERE t.live IS DISTINCT FROM "
-                    "(d.superseded_by IS NULL) OR t.tags IS DISTINCT FROM document_tags(d.id)), "
+                    "(d.superseded_by IS NULL) OR t.tags IS DISTINCT FROM ARRAY(SELECT "
+                    "f.facet || ':' || f.value FROM facets f WHERE f.document_id = d.id "
+                    "ORDER BY f.facet, f.value)), "
                     f"count(*) FILTER (WHERE NOT t.live) FROM {table} t "
                     "JOIN documents d ON d.id = t.document_id"
                 ).fetchone()

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import psycopg
 
 MIGRATION_LOCK = 727_301  # pg_advisory_lock key: one node migrates, the others wait
+ROWS_WITH_STATE = ("vectors", "units")  # tables that carry their document's filter state
 
 
 def m001_create_tables(conn: psycopg.Connection) -> None:
@@ -238,13 +239,15 @@ def m003_tsvectors_inline(conn: psycopg.Connection) -> None:
     conn.execute("ALTER TABLE documents ALTER COLUMN tsv SET STORAGE MAIN")
 
 
-def m004_filters_on_vectors(conn: psycopg.Connection) -> None:
-    """Each vector row carries what the filters ask of its document (current or superseded, and
-    its facets as `facet:value` tags), kept true by triggers, so a filtered nearest-neighbour scan
-    checks the row it already holds instead of joining documents and facets for every candidate;
-    a GIN index on the tags lets the planner answer a rare filter exactly instead."""
-    conn.execute("ALTER TABLE vectors ADD COLUMN live BOOLEAN NOT NULL DEFAULT TRUE")
-    conn.execute("ALTER TABLE vectors ADD COLUMN tags TEXT[] NOT NULL DEFAULT '{}'")
+def m004_filter_state_on_rows(conn: psycopg.Connection) -> None:
+    """Vector and unit rows carry what the filters ask of their document (current or superseded,
+    and its facets as `facet:value` tags), kept true by triggers, so a filtered nearest-neighbour
+    scan or keyword search checks the row it already holds instead of joining documents and facets
+    for every candidate (at 1M units the join was 40% of a keyword query); a GIN index on the
+    vectors' tags lets the planner answer a rare filter exactly instead."""
+    for table in ROWS_WITH_STATE:
+        conn.execute(f"ALTER TABLE {table} ADD COLUMN live BOOLEAN NOT NULL DEFAULT TRUE")
+        conn.execute(f"ALTER TABLE {table} ADD COLUMN tags TEXT[] NOT NULL DEFAULT '{{}}'")
     conn.execute(
         """
         CREATE FUNCTION document_tags(doc TEXT) RETURNS TEXT[] LANGUAGE sql STABLE AS $$
@@ -255,7 +258,7 @@ def m004_filters_on_vectors(conn: psycopg.Connection) -> None:
     )
     conn.execute(
         """
-        CREATE FUNCTION vectors_filled() RETURNS trigger LANGUAGE plpgsql AS $$
+        CREATE FUNCTION filter_state_filled() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
             NEW.live := coalesce(
                 (SELECT superseded_by IS NULL FROM documents WHERE id = NEW.document_id), TRUE);
@@ -264,100 +267,63 @@ def m004_filters_on_vectors(conn: psycopg.Connection) -> None:
         END $$
         """
     )
-    conn.execute(
-        "CREATE TRIGGER vectors_fill BEFORE INSERT OR UPDATE OF document_id ON vectors "
-        "FOR EACH ROW EXECUTE FUNCTION vectors_filled()"
+    tags_updates = "".join(
+        f"""
+            UPDATE {table} t SET tags = document_tags(t.document_id)
+            WHERE t.document_id IN (SELECT DISTINCT document_id FROM changed)
+            AND t.tags IS DISTINCT FROM document_tags(t.document_id)
+            AND EXISTS (SELECT 1 FROM documents d WHERE d.id = t.document_id);  -- not being deleted"""
+        for table in ROWS_WITH_STATE
     )
     conn.execute(
-        """
-        CREATE FUNCTION facets_to_vectors() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-            UPDATE vectors v SET tags = document_tags(v.document_id)
-            WHERE v.document_id IN (SELECT DISTINCT document_id FROM changed)
-            AND v.tags IS DISTINCT FROM document_tags(v.document_id)
-            AND EXISTS (SELECT 1 FROM documents d WHERE d.id = v.document_id);  -- not being deleted
+        f"""
+        CREATE FUNCTION facets_to_rows() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN{tags_updates}
             RETURN NULL;
         END $$
         """
     )
-    for event, table in (("INSERT", "NEW"), ("DELETE", "OLD"), ("UPDATE", "NEW")):
+    live_updates = "".join(
+        f"""
+            UPDATE {table} SET live = (NEW.superseded_by IS NULL) WHERE document_id = NEW.id;"""
+        for table in ROWS_WITH_STATE
+    )
+    conn.execute(
+        f"""
+        CREATE FUNCTION documents_live_to_rows() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN{live_updates}
+            RETURN NULL;
+        END $$
+        """
+    )
+    for table in ROWS_WITH_STATE:
         conn.execute(
-            f"CREATE TRIGGER facets_{event.lower()}_vectors AFTER {event} ON facets "
-            f"REFERENCING {table} TABLE AS changed FOR EACH STATEMENT "
-            "EXECUTE FUNCTION facets_to_vectors()"
+            f"CREATE TRIGGER {table}_fill BEFORE INSERT OR UPDATE OF document_id ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION filter_state_filled()"
+        )
+        conn.execute(
+            f"UPDATE {table} t SET live = (d.superseded_by IS NULL), tags = document_tags(d.id) "
+            "FROM documents d WHERE d.id = t.document_id"
+        )
+    for event, transition in (("INSERT", "NEW"), ("DELETE", "OLD"), ("UPDATE", "NEW")):
+        conn.execute(
+            f"CREATE TRIGGER facets_{event.lower()}_rows AFTER {event} ON facets "
+            f"REFERENCING {transition} TABLE AS changed FOR EACH STATEMENT "
+            "EXECUTE FUNCTION facets_to_rows()"
         )
     conn.execute(
-        """
-        CREATE FUNCTION documents_live_to_vectors() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-            UPDATE vectors SET live = (NEW.superseded_by IS NULL) WHERE document_id = NEW.id;
-            RETURN NULL;
-        END $$
-        """
-    )
-    conn.execute(
-        "CREATE TRIGGER documents_live_vectors AFTER UPDATE OF superseded_by ON documents "
+        "CREATE TRIGGER documents_live_rows AFTER UPDATE OF superseded_by ON documents "
         "FOR EACH ROW WHEN ((OLD.superseded_by IS NULL) <> (NEW.superseded_by IS NULL)) "
-        "EXECUTE FUNCTION documents_live_to_vectors()"
-    )
-    conn.execute(
-        "UPDATE vectors v SET live = (d.superseded_by IS NULL), tags = document_tags(d.id) "
-        "FROM documents d WHERE d.id = v.document_id"
+        "EXECUTE FUNCTION documents_live_to_rows()"
     )
     conn.execute("CREATE INDEX idx_vectors_tags ON vectors USING gin(tags)")
-
-
-def m005_filters_on_units(conn: psycopg.Connection) -> None:
-    """Units carry the same filter state as vectors (migration 4), so keyword search ranks the
-    rows its GIN index finds without joining documents for each: at 1M units the join was 40% of
-    a keyword query."""
-    conn.execute("ALTER TABLE units ADD COLUMN live BOOLEAN NOT NULL DEFAULT TRUE")
-    conn.execute("ALTER TABLE units ADD COLUMN tags TEXT[] NOT NULL DEFAULT '{}'")
-    conn.execute("ALTER FUNCTION vectors_filled() RENAME TO filter_state_filled")
-    conn.execute(
-        "CREATE TRIGGER units_fill BEFORE INSERT OR UPDATE OF document_id ON units "
-        "FOR EACH ROW EXECUTE FUNCTION filter_state_filled()"
-    )
-    conn.execute(
-        """
-        CREATE OR REPLACE FUNCTION facets_to_vectors() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-            UPDATE vectors v SET tags = document_tags(v.document_id)
-            WHERE v.document_id IN (SELECT DISTINCT document_id FROM changed)
-            AND v.tags IS DISTINCT FROM document_tags(v.document_id)
-            AND EXISTS (SELECT 1 FROM documents d WHERE d.id = v.document_id);  -- not being deleted
-            UPDATE units u SET tags = document_tags(u.document_id)
-            WHERE u.document_id IN (SELECT DISTINCT document_id FROM changed)
-            AND u.tags IS DISTINCT FROM document_tags(u.document_id)
-            AND EXISTS (SELECT 1 FROM documents d WHERE d.id = u.document_id);
-            RETURN NULL;
-        END $$
-        """
-    )
-    conn.execute(
-        """
-        CREATE OR REPLACE FUNCTION documents_live_to_vectors() RETURNS trigger
-        LANGUAGE plpgsql AS $$
-        BEGIN
-            UPDATE vectors SET live = (NEW.superseded_by IS NULL) WHERE document_id = NEW.id;
-            UPDATE units SET live = (NEW.superseded_by IS NULL) WHERE document_id = NEW.id;
-            RETURN NULL;
-        END $$
-        """
-    )
-    conn.execute(
-        "UPDATE units u SET live = (d.superseded_by IS NULL), tags = document_tags(d.id) "
-        "FROM documents d WHERE d.id = u.document_id "
-        "AND (NOT (u.live = (d.superseded_by IS NULL)) OR u.tags <> document_tags(d.id))"
-    )
 
 
 MIGRATIONS: list[Callable[[psycopg.Connection], None]] = [
     m001_create_tables,
     m002_lexicon,
     m003_tsvectors_inline,
-    m004_filters_on_vectors,
-    m005_filters_on_units,
+    m004_filter_state_on_rows,
 ]
 
 

@@ -57,7 +57,7 @@ def where_sql(filters: Filters, alias: str = "d") -> tuple[str, list[Any]]:
 
 def state_where_sql(filters: Filters, alias: str) -> tuple[str, list[Any], bool]:
     """The filters as a condition over vector or unit rows, from the document state each row
-    carries (`live`, `tags`: migrations 4 and 5); True when a date filter still needs documents
+    carries (`live`, `tags`: migration 4); True when a date filter still needs documents
     joined as `d`."""
     clauses: list[str] = []
     params: list[Any] = []
