@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from api import metrics, problems
 from api.deps import is_loopback
+from api.draining import DrainRefusedBody
 from api.routes import charters, documents, meta, search
 from kb import KnowledgeBase, Settings
 from kb.backends import DatabaseUnavailable
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None, *, wait: bool = False) -> FastA
     from api import web
 
     web.install(app)
+    app.add_middleware(DrainRefusedBody)  # outside every check that answers 413
     metrics.install(app)  # last, so it is outermost and counts every answer, errors too
     return app
 
