@@ -108,6 +108,11 @@ def _print_report(report: Report, as_json: bool) -> None:
             f"{d['added']} added, {d['new_versions']} new versions, {d['unchanged']} unchanged, "
             f"{d['failed']} failed in {d['seconds']:.1f}s"
         )
+        if report.vectors_carried:
+            click.echo(
+                f"vectors taken from the export for {report.vectors_carried} documents "
+                "(same model: nothing embedded)"
+            )
         if d["redacted"]:
             shown = ", ".join(f"{n} {kind}" for kind, n in d["redacted"].items())
             click.echo(f"secrets redacted before storing: {shown}")

@@ -32,6 +32,7 @@ class Report:
 
     results: list[Result] = field(default_factory=list)
     seconds: float = 0.0
+    vectors_carried: int = 0  # imported documents whose vectors came with them (nothing embedded)
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.results if r.status == status)
@@ -56,5 +57,6 @@ class Report:
             "failed": self.count("failed"),
             "redacted": self.redacted,
             "seconds": round(self.seconds, 2),
+            **({"vectors_carried": self.vectors_carried} if self.vectors_carried else {}),
             "results": [r.as_dict() for r in self.results],
         }

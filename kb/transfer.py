@@ -7,7 +7,9 @@ import json
 import time
 from collections import Counter
 from collections.abc import Iterable
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
+
+import numpy as np
 
 from kb.results import Report, Result
 from kb.rows import DOCUMENT_COLUMNS, EXPORT_VERSION, TAG_COLUMNS, UNIT_COLUMNS, only
@@ -19,7 +21,8 @@ if TYPE_CHECKING:
 
 
 def export(kb: KnowledgeBase, out: IO[str]) -> int:
-    """Every document (superseded ones too) with its units, tags and facets, one JSON line each."""
+    """Every document (superseded ones too) with its units, tags, facets and vectors (each with its
+    model and dimension, float32 in base64), one JSON line each."""
     n = 0
     for doc in kb.store.iter_documents():
         record = {
@@ -28,6 +31,13 @@ def export(kb: KnowledgeBase, out: IO[str]) -> int:
             "units": kb.store.units_of(doc["id"]),
             "tags": kb.store.tags_of(doc["id"]),
             "facets": [[f, v] for f, v in kb.store.facets_of(doc["id"])],
+            "vectors": [
+                {
+                    **{k: v[k] for k in ("kind", "ref_id", "model", "dim")},
+                    "base64": base64.b64encode(v["vector"]).decode("ascii"),
+                }
+                for v in kb.store.stored_vectors(doc["id"])
+            ],
         }
         original = kb.store.get_original(doc["id"])
         if original is not None:
@@ -67,9 +77,13 @@ def import_lines(kb: KnowledgeBase, lines: Iterable[str], *, source: str, actor:
             superseded_by = doc.get("superseded_by")
             if superseded_by and not kb.store.get_document(superseded_by):
                 doc["superseded_by"] = None
-            vectors = kb.embedder.embed(
-                [unit_input(doc["title"], u) for u in units] + [document_input(doc)]
-            )
+            vectors = None if found else _carried(kb, record.get("vectors"), doc, units)
+            if vectors is None:  # none for this model, or the text changed (redacted): embed
+                vectors = kb.embedder.embed(
+                    [unit_input(doc["title"], u) for u in units] + [document_input(doc)]
+                )
+            else:
+                report.vectors_carried += 1
             with kb.write_lock, kb.store.transaction():
                 kb.store.insert_document(
                     doc,
@@ -95,6 +109,29 @@ def import_lines(kb: KnowledgeBase, lines: Iterable[str], *, source: str, actor:
     kb.save_index()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _carried(
+    kb: KnowledgeBase, exported: object, doc: dict[str, Any], units: list[dict[str, Any]]
+) -> np.ndarray | None:
+    """The line's own vectors for this model, one per unit and one for the document, or None
+    when the export has none for it (another model, an older export) or misses one."""
+    if not isinstance(exported, list):
+        return None
+    model, dim = kb.embedder.name, kb.embedder.dim
+    found: dict[tuple[str, str], np.ndarray] = {}
+    for v in exported:
+        if not isinstance(v, dict) or v.get("model") != model or v.get("dim") != dim:
+            continue
+        raw = base64.b64decode(str(v["base64"]), validate=True)
+        vector = np.frombuffer(raw, dtype="<f4") if len(raw) == 4 * dim else np.zeros(0)
+        if len(vector) != dim or not np.isfinite(vector).all():
+            raise ValueError(f"vector for {v.get('kind')} {v.get('ref_id')} is not {dim} numbers")
+        found[(str(v.get("kind")), str(v.get("ref_id")))] = vector
+    refs = [("unit", str(u["id"])) for u in units] + [("document", str(doc["id"]))]
+    if not all(ref in found for ref in refs):
+        return None
+    return np.vstack([found[ref] for ref in refs])
 
 
 def _original(kept: object) -> dict[str, object] | None:
