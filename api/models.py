@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from kb.search import Mode
+from kb.search import PER_DOCUMENT, Mode
 
 FilterValues = list[str] | None
 
@@ -58,6 +58,9 @@ class SearchRequest(BaseModel):
     limit: int = Field(default=10, ge=1, le=1000)
     mode: Mode = "hybrid"
     group: bool = False
+    per_document: int = Field(
+        default=PER_DOCUMENT, ge=0, le=1000, description="At most this many units of one document"
+    )
 
     model_config = {
         "json_schema_extra": {

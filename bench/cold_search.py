@@ -1,7 +1,8 @@
 """Wall time of a cold `kb search` (a new process each time), the way a person runs it from a shell.
 
 Run on purpose:  python bench/cold_search.py [--runs 10]
-Builds a store from corpus/ on first use (in --work), then times `kb --db STORE search QUERY`.
+Builds a store from corpus/ on first use (in --work), or takes --db, then times
+`kb --db STORE search QUERY`.
 The default embedder runs the model through onnxruntime, so the command imports no torch.
 """
 
@@ -23,10 +24,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--work", type=Path, default=Path("/tmp/kb-bench"))
+    parser.add_argument(
+        "--db", type=Path, help="an existing store to time (default: one built from corpus/)"
+    )
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     kb = shutil.which("kb") or "kb"
-    db = args.work / "cold.db"
+    db = args.db or args.work / "cold.db"
     if not db.exists():
         subprocess.run(
             [kb, "--db", str(db), "ingest", str(ROOT / "corpus")], check=True, capture_output=True

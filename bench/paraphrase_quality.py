@@ -143,6 +143,7 @@ def score(work: Path) -> None:
     judged = {
         j["id"]: j["relevant"]
         for j in (json.loads(x) for x in (HERE / "judgments.jsonl").read_text().splitlines() if x)
+        if any(g > 0 for g in j["relevant"].values())  # a query nothing answers ranks no system
     }
     kb = open_kb(work)
     chunks = chunk_index(kb, work)

@@ -13,6 +13,7 @@ from kb.backends import BackendError, Filters, check_store
 from kb.config import Settings
 from kb.core import KnowledgeBase, Report
 from kb.filters import FilterError
+from kb.search import PER_DOCUMENT
 from kb.templates import NAMES as TEMPLATE_NAMES
 from kb.templates import template_text
 
@@ -442,6 +443,13 @@ def tagger_eval(path: Path, tagger_name: str, as_json: bool) -> None:
 @click.option(
     "--group", is_flag=True, help="One hit per document, with its other matching units listed."
 )
+@click.option(
+    "--per-document",
+    type=click.IntRange(0, 1000),
+    default=PER_DOCUMENT,
+    show_default=True,
+    help="At most this many units of one document in the list (0: no cap).",
+)
 @click.option("--explain", is_flag=True, help="Say why each hit matched.")
 @click.option(
     "--server",
@@ -462,6 +470,7 @@ def search(
     limit: int,
     mode: str,
     group: bool,
+    per_document: int,
     explain: bool,
     server: str | None,
     key: str | None,
@@ -488,6 +497,7 @@ def search(
         "limit": limit,
         "mode": mode,
         "group": group,
+        "per_document": per_document,
     }
     if server:
         from kb.remote import remote_search

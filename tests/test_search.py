@@ -112,6 +112,46 @@ def test_group_by_document(store):
     assert any(h["also"] for h in grouped["hits"])
 
 
+def test_one_document_fills_at_most_two_places_unless_asked(store, tmp_path):
+    path = write(
+        tmp_path,
+        "ocr-saga.md",
+        "Claims",
+        "".join(
+            f"## Root cause {i}\n\nThe OCR model failed on real scanned claim forms in batch {i}.\n\n"
+            for i in range(8)
+        ),
+    )
+    store.ingest_paths([str(path)])
+    capped = store.search("OCR failed on scanned claim forms", limit=10)["hits"]
+    per_doc: dict[str, int] = {}
+    for hit in capped:
+        per_doc[hit["document_id"]] = per_doc.get(hit["document_id"], 0) + 1
+    assert max(per_doc.values()) == 2 and len(capped) == 10
+    uncapped = store.search("OCR failed on scanned claim forms", limit=10, per_document=0)["hits"]
+    saga = [h for h in uncapped if h["source"].endswith("ocr-saga.md")]
+    assert len(saga) > 2
+    one = store.search("OCR failed on scanned claim forms", limit=5, per_document=1)["hits"]
+    assert len({h["document_id"] for h in one}) == 5
+    with pytest.raises(SearchError, match="per-document"):
+        store.search("OCR", per_document=-1)
+    out = CliRunner().invoke(
+        cli,
+        [
+            "--db",
+            str(store.settings.db_path),
+            "search",
+            "OCR scanned",
+            "--per-document",
+            "1",
+            "--json",
+        ],
+    )
+    assert out.exit_code == 0, out.output
+    ids = [h["document_id"] for h in json.loads(out.output)["hits"]]
+    assert len(ids) == len(set(ids))
+
+
 def test_related_excludes_own_document(store):
     unit = store.search("chatbot had no owner", limit=1, mode="bm25")["hits"][0]
     related = store.related(unit["unit_id"], limit=5)

@@ -13,7 +13,7 @@ from api.metrics import Metrics
 from api.models import SearchRequest
 from api.problems import PROBLEM_SCHEMA, Problem
 from kb.filters import FilterError
-from kb.search import Mode, SearchError
+from kb.search import PER_DOCUMENT, Mode, SearchError
 
 router = APIRouter(tags=["search"])
 ERRORS: dict[int | str, dict[str, Any]] = {code: PROBLEM_SCHEMA for code in (401, 403, 422, 503)}
@@ -47,10 +47,22 @@ def search_get(
     limit: Annotated[int, Query(ge=1, le=1000)] = 10,
     mode: Mode = "hybrid",
     group: bool = False,
+    per_document: Annotated[
+        int, Query(ge=0, le=1000, description="At most this many units of one document (0: no cap)")
+    ] = PER_DOCUMENT,
 ) -> dict[str, Any]:
     """Search past failures, lessons and constraints; filters apply before ranking."""
     return _run(
-        kb, metrics, q, filters, since=since, until=until, limit=limit, mode=mode, group=group
+        kb,
+        metrics,
+        q,
+        filters,
+        since=since,
+        until=until,
+        limit=limit,
+        mode=mode,
+        group=group,
+        per_document=per_document,
     )
 
 
@@ -67,4 +79,5 @@ def search_post(body: SearchRequest, kb: KB, who: Reader, metrics: MetricsDep) -
         limit=body.limit,
         mode=body.mode,
         group=body.group,
+        per_document=body.per_document,
     )

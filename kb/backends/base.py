@@ -210,6 +210,11 @@ class DocumentStore(Protocol):
 
     def vectors_of(self, document_id: str, model: str) -> dict[Ref, np.ndarray]: ...
 
+    def vectors_for(self, refs: list[Ref], model: str) -> dict[Ref, np.ndarray]:
+        """These units' and documents' vectors (those that have one), in one batch: hybrid search
+        scores the keyword half's candidates by meaning too."""
+        ...
+
     def stored_vectors(self, document_id: str) -> list[dict[str, Any]]:
         """Every model's vectors of a document, as insert_document takes them (`kb copy-store`)."""
         ...

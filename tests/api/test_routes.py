@@ -148,6 +148,9 @@ def test_search_errors_are_422_with_valid_values(client):
     assert r.status_code == 422 and "valid: poc, pilot, production" in r.json()["detail"]
     assert client.get("/search").status_code == 422  # q missing
     assert client.get("/search", params={"q": "   "}).status_code == 422
+    assert client.get("/search", params={"q": "x", "per_document": -1}).status_code == 422
+    one = client.post("/search", json={"query": "owner", "per_document": 1, "limit": 5}).json()
+    assert len({h["document_id"] for h in one["hits"]}) == len(one["hits"])
     assert client.get("/documents", params={"pattern": "bad-luck"}).status_code == 422
     assert client.get("/documents/nope").status_code == 404
     assert client.get("/units/nope").status_code == 404

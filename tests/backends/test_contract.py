@@ -275,6 +275,19 @@ def test_stored_vectors(filled):
     assert np.allclose(vector, unit_vector(1))
     assert filled.store.vector_of(Ref("unit", "aaaa00000001-001"), "other") is None
     assert len(filled.store.vectors_of("aaaa00000001", "fake")) == 3
+    asked = [
+        Ref("unit", "aaaa00000001-001"),
+        Ref("document", "bbbb00000002"),
+        Ref("unit", "gone"),
+        Ref("document", "aaaa00000001-001"),  # a unit's id asked as a document: no such vector
+    ]
+    found = filled.store.vectors_for(asked, "fake")
+    assert set(found) == {Ref("unit", "aaaa00000001-001"), Ref("document", "bbbb00000002")}
+    assert np.allclose(found[Ref("unit", "aaaa00000001-001")], unit_vector(1))
+    assert (
+        filled.store.vectors_for(asked, "other") == {}
+        and filled.store.vectors_for([], "fake") == {}
+    )
 
 
 def test_keys_and_audit(backend):

@@ -473,6 +473,19 @@ class PostgresStore:
         )
         return _array(row["embedding"]) if row else None
 
+    def vectors_for(self, refs: list[Ref], model: str) -> dict[Ref, np.ndarray]:
+        if not refs:
+            return {}
+        return {
+            Ref(r["kind"], r["ref_id"]): _array(r["embedding"])
+            for r in self.rows(
+                "SELECT v.kind, v.ref_id, v.embedding FROM vectors v "
+                "JOIN unnest(%s::text[], %s::text[]) AS w(kind, ref_id) "
+                "ON v.kind = w.kind AND v.ref_id = w.ref_id WHERE v.model = %s",
+                [[r.kind for r in refs], [r.id for r in refs], model],
+            )
+        }
+
     def vectors_of(self, document_id: str, model: str) -> dict[Ref, np.ndarray]:
         return {
             Ref(r["kind"], r["ref_id"]): _array(r["embedding"])

@@ -495,6 +495,20 @@ class SqliteStore:
         ).fetchone()
         return np.frombuffer(row[0], dtype=np.float32) if row else None
 
+    def vectors_for(self, refs: list[Ref], model: str) -> dict[Ref, np.ndarray]:
+        out: dict[Ref, np.ndarray] = {}
+        for kind in {r.kind for r in refs}:
+            ids = [r.id for r in refs if r.kind == kind]
+            for start in range(0, len(ids), _CHUNK):
+                chunk = ids[start : start + _CHUNK]
+                for ref_id, blob in self.conn.execute(
+                    "SELECT ref_id, vector FROM vectors WHERE kind = ? AND model = ? "
+                    f"AND ref_id IN ({_marks(chunk)})",
+                    [kind, model, *chunk],
+                ):
+                    out[Ref(kind, ref_id)] = np.frombuffer(blob, dtype=np.float32)
+        return out
+
     def vectors_of(self, document_id: str, model: str) -> dict[Ref, np.ndarray]:
         return {
             Ref(kind, ref_id): np.frombuffer(blob, dtype=np.float32)
