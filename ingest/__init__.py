@@ -8,18 +8,17 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePath
+from typing import TYPE_CHECKING
 
 from ingest import convert as conv
 from ingest.convert.archive import Limits, Member, members
 from ingest.encoding import decode
 from ingest.errors import IngestError
-from ingest.extract import extract
-from ingest.html import parse_html
-from ingest.markdown import parse_front_matter, parse_markdown
 from ingest.records import ParsedDocument
-from ingest.structure import Outline
-from ingest.tabular import parse_mapping, records
-from ingest.text import parse_text
+from ingest.tabular import parse_mapping
+
+if TYPE_CHECKING:
+    from ingest.structure import Outline
 
 SUFFIXES = {
     ".md": "markdown",
@@ -132,6 +131,8 @@ def _mail(data: bytes, *, source: str, fmt: str) -> list[Piece | IngestError]:
 
 def _front(text: str) -> dict[str, str]:
     """The metadata a converter put in front matter (an e-mail's sender and date)."""
+    from ingest.markdown import parse_front_matter
+
     match = re.match(r"^---\n(.*?)\n---\n", text, re.S)
     values = parse_front_matter(match.group(1))[0] if match else {}
     return {k: str(v) for k, v in values.items()}
@@ -157,10 +158,17 @@ def detect_format(name: str, text: str) -> str:
 
 
 def _outline(text: str, fmt: str) -> Outline:
+    """The parsers are imported when first used: a search never needs them (a faster cold start)."""
     if fmt == "html":
+        from ingest.html import parse_html
+
         return parse_html(text)
     if fmt == "text":
+        from ingest.text import parse_text
+
         return parse_text(text)
+    from ingest.markdown import parse_markdown
+
     return parse_markdown(text)
 
 
@@ -203,6 +211,8 @@ def parse_document(
         )
     if fmt in conv.CONVERTED:
         return [_converted(data, source=source, fmt=fmt, redact=redact, converted=converted)]
+    from ingest.extract import extract
+
     decoded = decode(data, source=source)
     redacted: dict[str, int] = {}
     if redact is not None:
@@ -211,9 +221,11 @@ def parse_document(
     if fmt not in FORMATS:
         raise IngestError(source, f"unknown format {fmt!r}; valid: {', '.join(FORMATS)}")
     if fmt in BULK_FORMATS:
+        from ingest.tabular import records
+
         docs: list[ParsedDocument] = []
         for record in records(decoded.text, fmt=fmt, source=source, mapping=mapping):
-            outline = parse_markdown(record.markdown)
+            outline = _outline(record.markdown, "markdown")
             doc = extract(
                 outline,
                 source=f"{source}#{record.locator}",
@@ -251,12 +263,14 @@ def _converted(
     converted: conv.Converted | None,
 ) -> ParsedDocument:
     """A Word, PDF, slide, sheet or e-mail file: converted to Markdown, then read as Markdown."""
+    from ingest.extract import extract
+
     converted = converted or conv.convert(data, source=source, fmt=fmt)
     text, redacted = converted.text, dict[str, int]()
     if redact is not None:
         text, redacted = redact(text)
     doc = extract(
-        parse_markdown(text),
+        _outline(text, "markdown"),
         source=source,
         fmt=fmt,
         encoding="binary" if fmt not in ("eml",) else "mime",

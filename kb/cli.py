@@ -505,6 +505,7 @@ def search(
         result = remote_search(server, query, options, key=key)
     else:
         try:
+            obj.kb.preload_model()
             result = obj.kb.search(query, **options)
         except (SearchError, FilterError) as exc:
             raise click.UsageError(str(exc)) from None

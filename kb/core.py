@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -21,12 +21,13 @@ from kb.embeddings import Embedder
 from kb.files import expand
 from kb.ingesting import Parsed, is_archive, parse_bytes, read_file
 from kb.keys import KeyStore
-from kb.reading import read
 from kb.records import ParsedDocument
 from kb.results import Report, Result
 from kb.rows import facets_of, original_of, records_of
-from kb.tagger import Tagger, make_tagger, tag_document
 from kb.vectors import document_input, to_blob, unit_input
+
+if TYPE_CHECKING:
+    from kb.tagger import Tagger
 
 BATCH_TEXTS = 512  # texts embedded per call during a bulk ingest
 
@@ -85,6 +86,13 @@ class KnowledgeBase:
             lambda: make_embedder(self.settings.embedder, cache_dir=self.settings.model_cache),
         )
 
+    def preload_model(self) -> None:
+        """Begin loading the query model in the background while the store and index open (a
+        cold `kb search`); embedders with nothing to load ignore it."""
+        preload = getattr(self.embedder, "preload", None)
+        if preload is not None:
+            preload()
+
     @property
     def vectors(self) -> VectorIndex:
         """The backend's vector index for this model, opened (and repaired if needed) on first use."""
@@ -105,6 +113,8 @@ class KnowledgeBase:
     def tagger(self) -> Tagger:
 
         if self._tagger is None:
+            from kb.tagger import make_tagger
+
             self._tagger = make_tagger(self.settings.tagger, lambda: self.embedder)
         return self._tagger
 
@@ -250,11 +260,18 @@ class KnowledgeBase:
                 for doc, key in parsed
             ]
 
+    def _tag(self, doc: ParsedDocument, unit_vectors: Any) -> None:
+        from kb.tagger import tag_document
+
+        tag_document(doc, self.tagger, vectors=unit_vectors)
+
     def embed_and_read(self, docs: list[ParsedDocument]) -> list[Any]:
         """Each document's vectors (its units', then its own), read in between: the reading
         layer uses the unit vectors, and the document vector sees what it found."""
         if not docs:
             return []
+        from kb.reading import read  # not imported by a search: a faster cold start
+
         unit_texts = [[unit_input(d.title, u) for u in d.units] for d in docs]
         flat = self.embedder.embed([t for group in unit_texts for t in group])
         per_doc, offset = [], 0
@@ -284,7 +301,7 @@ class KnowledgeBase:
         if vectors is None or len(vectors) != len(doc.units) + 1:
             vectors = self.embed_and_read([doc])[0]
 
-        tag_document(doc, self.tagger, vectors=vectors[:-1])
+        self._tag(doc, vectors[:-1])
         previous = self.store.current_version_at(source_key)
         row, units, tags = records_of(doc, source_key=source_key, previous=previous)
         doc_id = row["id"]
@@ -571,7 +588,7 @@ class KnowledgeBase:
             return self._preview_parts(parsed, failed)
         doc, _ = parsed[0]
         vectors = self.embed_and_read([doc])[0]
-        tag_document(doc, self.tagger, vectors=vectors[:-1])
+        self._tag(doc, vectors[:-1])
         existing = self.store.find_by_hash(doc.content_hash)
         self.refresh_if_changed()
         near = self._near(
@@ -600,7 +617,7 @@ class KnowledgeBase:
         cannot be read, stored nowhere."""
         docs = [d for d, _ in parsed]
         for doc, vectors in zip(docs, self.embed_and_read(docs), strict=True):
-            tag_document(doc, self.tagger, vectors=vectors[:-1])
+            self._tag(doc, vectors[:-1])
         parts = [
             {
                 "source": doc.source,

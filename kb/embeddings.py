@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import threading
 from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
@@ -97,6 +98,20 @@ class OnnxMiniLMEmbedder:
         self._session: Any = None
         self._single: Any = None
         self._tokenizer: Any = None
+        self._loading: threading.Thread | None = None
+
+    def preload(self) -> None:
+        """Start loading the model for a query in the background (onnxruntime builds its session
+        without holding the GIL), so a cold `kb search` opens the store and index meanwhile."""
+        if self._loading is None and self._single is None:
+            self._loading = threading.Thread(target=self._load_single, daemon=True)
+            self._loading.start()
+
+    def _load_single(self) -> None:
+        if self._tokenizer is None:
+            self._load()
+        if self._single is None:
+            self._single = self._open_session(self.onnx_path, threads=1)
 
     @property
     def onnx_path(self) -> Path:
@@ -136,11 +151,14 @@ class OnnxMiniLMEmbedder:
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if self._loading is not None:
+            self._loading.join()  # a preload in flight (it re-raises nothing: loaded again below)
+            self._loading = None
         if self._tokenizer is None:
             self._load()
         if len(texts) <= 8:  # a query or a small submission: one thread leaves a core to the others
             if self._single is None:
-                self._single = self._open_session(self.onnx_path, threads=1)
+                self._load_single()
             session = self._single
         else:
             if self._session is None:

@@ -537,6 +537,17 @@ class SqliteStore:
         ).fetchall()
         return np.array([r[0] for r in rows], dtype=np.int64)
 
+    def live_vectors(self, model: str) -> tuple[np.ndarray, np.ndarray]:
+        """(vids, rowid of each one's document) of the vectors search may use, by vid: what
+        opening the index needs, in one query."""
+        rows = self.conn.execute(
+            "SELECT v.vid, d.rowid FROM vectors v JOIN documents d ON d.id = v.document_id "
+            "WHERE v.model = ? AND d.superseded_by IS NULL ORDER BY v.vid",
+            [model],
+        ).fetchall()
+        pairs = np.array(rows, dtype=np.int64).reshape(-1, 2)
+        return pairs[:, 0], pairs[:, 1]
+
     def load_vectors(self, vids: np.ndarray, dim: int) -> np.ndarray:
         out = np.zeros((len(vids), dim), dtype=np.float32)
         position = {int(v): i for i, v in enumerate(vids)}

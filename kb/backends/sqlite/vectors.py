@@ -29,8 +29,11 @@ class FaissVectors:
         self._sync_lock = threading.RLock()
         self.generation = store.generation()  # the store's write count this index reflects
         self.doc_of = np.zeros(1, dtype=np.int64)  # vid -> rowid of its document, for filter masks
-        self.index = self._open()
-        self._map(self.store.live_vector_ids(self.model))
+        live, rowids = store.live_vectors(self.model)
+        self.index = self._open(live)
+        if len(live):
+            self.doc_of = np.zeros(max(int(live.max()) + 1, 1), dtype=np.int64)
+            self.doc_of[live] = rowids
         store.listeners.append(self._follow)
 
     @property
@@ -44,8 +47,7 @@ class FaissVectors:
         return self.index.ids()
 
     # --- keeping in step -------------------------------------------------------------------
-    def _open(self) -> FaissIndex:
-        live = self.store.live_vector_ids(self.model)
+    def _open(self, live: np.ndarray) -> FaissIndex:
         try:
             index = FaissIndex.load(self.path, model=self.model, dim=self.dim)
         except ValueError as exc:
