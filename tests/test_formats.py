@@ -253,17 +253,18 @@ def test_a_pdf_with_only_some_pages_scanned_warns(kb: KnowledgeBase) -> None:
     ), result.warnings
 
 
-def test_the_search_path_imports_no_converter() -> None:
+def test_the_search_path_imports_no_converter_or_parser(tmp_path: Path) -> None:
     code = (
         "import sys\nfrom kb.cli import cli\n"
         "from click.testing import CliRunner\n"
         "CliRunner().invoke(cli, ['--db', sys.argv[1], 'stats'])\n"
         "CliRunner().invoke(cli, ['--db', sys.argv[1], 'search', 'exit criteria'])\n"
-        "heavy = {'docx', 'pypdf', 'pptx', 'odf', 'openpyxl', 'extract_msg', 'ingest.convert.pdf'}\n"
+        "heavy = {'docx', 'pypdf', 'pptx', 'odf', 'openpyxl', 'extract_msg', 'ingest.convert.pdf',\n"
+        "         'bs4', 'markdown_it', 'ingest.html', 'ingest.markdown', 'kb.reading', 'kb.tagger'}\n"
         "print(sorted(heavy & set(sys.modules)))\n"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code, str(Path(__file__).parent / "no-such.db")],
+        [sys.executable, "-c", code, str(tmp_path / "empty.db")],
         capture_output=True,
         text=True,
         check=True,
