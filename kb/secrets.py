@@ -95,12 +95,13 @@ def redact(text: str) -> Redaction:
     from detect_secrets.settings import transient_settings
 
     lines = result.text.split("\n")
+    asked = [len(line) <= 2000 and bool(_CANDIDATE.search(line)) for line in lines]
+    if not any(asked):  # entering the library's settings costs about a millisecond each time
+        return result
     with transient_settings({"plugins_used": _PLUGINS}):
         hits = [
-            [(h.type, h.secret_value) for h in scan_line(line) if h.secret_value]
-            if len(line) <= 2000 and _CANDIDATE.search(line)
-            else []
-            for line in lines
+            [(h.type, h.secret_value) for h in scan_line(line) if h.secret_value] if ask else []
+            for line, ask in zip(lines, asked, strict=True)
         ]
     for i, found_here in enumerate(hits):
         for kind, secret in found_here:

@@ -64,6 +64,7 @@ def import_lines(kb: KnowledgeBase, lines: Iterable[str], *, source: str, actor:
             found: Counter[str] = Counter()
             raw = json.loads(line)
             kept = raw.pop("original", None) if isinstance(raw, dict) else None
+            carried = raw.pop("vectors", None) if isinstance(raw, dict) else None  # numbers
             record = redact_tree(raw, found)  # secrets never reach the store
             if record.get("kb_export") != EXPORT_VERSION:
                 raise ValueError(f"not a kb export line (kb_export={record.get('kb_export')!r})")
@@ -77,7 +78,7 @@ def import_lines(kb: KnowledgeBase, lines: Iterable[str], *, source: str, actor:
             superseded_by = doc.get("superseded_by")
             if superseded_by and not kb.store.get_document(superseded_by):
                 doc["superseded_by"] = None
-            vectors = None if found else _carried(kb, record.get("vectors"), doc, units)
+            vectors = None if found else _carried(kb, carried, doc, units)
             if vectors is None:  # none for this model, or the text changed (redacted): embed
                 vectors = kb.embedder.embed(
                     [unit_input(doc["title"], u) for u in units] + [document_input(doc)]
