@@ -26,8 +26,8 @@ DENSE_WEIGHT = 0.7
 # filtered nearest-neighbour scan, whose cost grows with the matches it must gather
 CANDIDATES = 50
 # a unit list shows at most this many units of one document unless asked (0: no cap); lists of
-# 10 then cover 6.8 documents instead of 3.5 on the shared corpora (nDCG@10 of those lists 0.640
-# -> 0.794), 7.2 instead of 5.4 on the shipped set; see README "Search quality"
+# 10 then cover 7.0 documents instead of 3.8 on the shared corpora (nDCG@10 of those lists, by
+# document, 0.658 -> 0.819), 7.3 instead of 5.5 on the shipped set (bench/per_document.py)
 PER_DOCUMENT = 2
 MAX_QUERY_CHARS = 10_000
 MAX_TERMS = 32
