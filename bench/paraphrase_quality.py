@@ -14,6 +14,8 @@ reading evaluation (corpus/reading/writer-c). Run on purpose, in steps:
 
 Systems: the product's hybrid, dense and BM25 modes, and a plain dense baseline that scores each
 document by its best 200-word chunk (MiniLM on the chunk text alone; vectors cached in --work).
+The judgments also grade the documents bench/txtai_baseline.py and later rankings brought into a
+top 10 (judged the same way, by other judges), so every system's top 10 is judged.
 """
 
 from __future__ import annotations
