@@ -711,9 +711,19 @@ def extract_eval(obj: Context, path: Path, by_form: bool, as_json: bool) -> None
     help="Modes to compare (default: all four).",
 )
 @click.option("--per-query", is_flag=True, help="Also print each query's nDCG@10.")
+@click.option(
+    "--hits",
+    type=click.IntRange(10, 1000),
+    default=100,
+    show_default=True,
+    help="Units each search returns before they are counted by document: 100 ranks documents, "
+    "10 scores the list `kb search` shows.",
+)
 @json_option
 @pass_ctx
-def eval_(obj: Context, path: Path, modes: tuple[str, ...], per_query: bool, as_json: bool) -> None:
+def eval_(
+    obj: Context, path: Path, modes: tuple[str, ...], per_query: bool, hits: int, as_json: bool
+) -> None:
     """Retrieval quality against graded judgments: nDCG@10, Recall@10, MRR per mode.
 
     Each line of PATH: {"id", "query", "relevant": {"<file name>": 0|1|2}, "filters"?}.
@@ -721,6 +731,7 @@ def eval_(obj: Context, path: Path, modes: tuple[str, ...], per_query: bool, as_
     \b
     Example:
       kb eval corpus/eval/queries.jsonl
+      kb eval corpus/eval/queries.jsonl --hits 10 --mode hybrid   # what a search list shows
     """
     from kb.evaluation import DEFAULT_MODES, evaluate, load_queries
 
@@ -728,11 +739,11 @@ def eval_(obj: Context, path: Path, modes: tuple[str, ...], per_query: bool, as_
         queries = load_queries(path)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
-    result = evaluate(obj.kb, queries, modes or DEFAULT_MODES)
+    result = evaluate(obj.kb, queries, modes or DEFAULT_MODES, hits=hits)
     if as_json:
         emit(result)
         return
-    click.echo(f"{result['queries']} queries, documents judged 0/1/2")
+    click.echo(f"{result['queries']} queries, documents judged 0/1/2, {hits} hits a search")
     click.echo(f"{'mode':<10} {'nDCG@10':>8} {'Recall@10':>10} {'MRR':>6}")
     for mode, row in result["table"].items():
         click.echo(

@@ -69,16 +69,21 @@ def evaluate(
     queries: list[dict[str, Any]],
     modes: tuple[str, ...] = DEFAULT_MODES,
     k: int = 10,
+    hits: int = 100,
 ) -> dict[str, Any]:
-    """Run every query in every mode; hits count per document (a document's best unit)."""
+    """Run every query in every mode; hits count per document (a document's best unit).
+
+    `hits` is how many units each search returns before they are counted by document: 100
+    measures the ranking of documents, 10 what `kb search` shows (its candidates and its
+    per-document cap included)."""
     table: dict[str, dict[str, float]] = {}
     per_query: dict[str, list[dict[str, Any]]] = {}
     for mode in modes:
         scores = {"ndcg@10": 0.0, "recall@10": 0.0, "mrr": 0.0}
         rows = []
         for item in queries:
-            result = kb.search(item["query"], filters=item.get("filters"), limit=100, mode=mode)
-            ranked = ranked_documents(result["hits"], 100)
+            result = kb.search(item["query"], filters=item.get("filters"), limit=hits, mode=mode)
+            ranked = ranked_documents(result["hits"], hits)
             row: dict[str, Any] = {
                 "id": item.get("id"),
                 "ndcg@10": ndcg(ranked, item["relevant"], k),
@@ -91,4 +96,10 @@ def evaluate(
                 scores[key] += row[key]
         table[mode] = {key: round(value / len(queries), 4) for key, value in scores.items()}
         per_query[mode] = rows
-    return {"queries": len(queries), "k": k, "table": table, "per_query": per_query}
+    return {
+        "queries": len(queries),
+        "k": k,
+        "hits": hits,
+        "table": table,
+        "per_query": per_query,
+    }

@@ -262,6 +262,13 @@ def test_eval_command_prints_a_table_per_mode(store, tmp_path):
     assert result["table"]["bm25"]["mrr"] == pytest.approx(
         1.0
     )  # both queries' words are in the right file
+    assert result["hits"] == 100
+    short = CliRunner().invoke(
+        cli,
+        ["--db", str(tmp_path / "kb.db"), "eval", str(queries), "--hits", "10", "--json"],
+    )
+    assert short.exit_code == 0 and json.loads(short.stdout)["hits"] == 10
+    assert all(len(row["top"]) <= 10 for row in json.loads(short.stdout)["per_query"]["hybrid"])
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"query": "x"}\n')
     out = CliRunner().invoke(cli, ["--db", str(tmp_path / "kb.db"), "eval", str(bad)])
