@@ -8,7 +8,7 @@ reading evaluation (corpus/reading/writer-c). Run on purpose, in steps:
 
   python bench/paraphrase_quality.py build    # the store, in --work
   python bench/paraphrase_quality.py pool     # top 10 documents of every system per query
-                                              # -> bench/paraphrase/pool.jsonl
+                                              # -> --work/paraphrase-pool.jsonl (for the judges)
   (judge the pool: bench/paraphrase/judgments.jsonl, graded 0/1/2 per document)
   python bench/paraphrase_quality.py score    # nDCG@10 of every system, all / short / long
 
@@ -118,7 +118,7 @@ def pool(work: Path) -> None:
             from kb.evaluation import _doc_key
 
             by_key[_doc_key(doc["source"])] = doc
-    with (HERE / "pool.jsonl").open("w") as out:
+    with (work / "paraphrase-pool.jsonl").open("w") as out:
         for item in queries():
             pooled: dict[str, dict[str, object]] = {}
             for system in SYSTEMS:
@@ -135,7 +135,7 @@ def pool(work: Path) -> None:
                     entry.setdefault("systems", []).append(system)  # type: ignore[union-attr]
             row = {"id": item["id"], "query": item["query"], "pool": list(pooled.values())}
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
-    print(f"pooled {len(queries())} queries into {HERE / 'pool.jsonl'}")
+    print(f"pooled {len(queries())} queries into {work / 'paraphrase-pool.jsonl'}")
     kb.close()
 
 

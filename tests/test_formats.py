@@ -254,17 +254,23 @@ def test_a_pdf_with_only_some_pages_scanned_warns(kb: KnowledgeBase) -> None:
 
 
 def test_the_search_path_imports_no_converter_or_parser(tmp_path: Path) -> None:
+    store = KnowledgeBase(Settings(db=tmp_path / "store.db"))  # a search with hits to describe
+    note = tmp_path / "note.md"
+    note.write_text("# Exit criteria\n\n## Lessons\n- Agree the exit criteria before gate 1.\n")
+    assert store.ingest_paths([str(note)]).count("added") == 1
+    store.close()
     code = (
         "import sys\nfrom kb.cli import cli\n"
         "from click.testing import CliRunner\n"
         "CliRunner().invoke(cli, ['--db', sys.argv[1], 'stats'])\n"
-        "CliRunner().invoke(cli, ['--db', sys.argv[1], 'search', 'exit criteria'])\n"
+        "found = CliRunner().invoke(cli, ['--db', sys.argv[1], 'search', 'exit criteria'])\n"
+        "assert 'before gate 1' in found.output, found.output\n"
         "heavy = {'docx', 'pypdf', 'pptx', 'odf', 'openpyxl', 'extract_msg', 'ingest.convert.pdf',\n"
         "         'bs4', 'markdown_it', 'ingest.html', 'ingest.markdown', 'kb.reading', 'kb.tagger'}\n"
         "print(sorted(heavy & set(sys.modules)))\n"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code, str(tmp_path / "empty.db")],
+        [sys.executable, "-c", code, str(tmp_path / "store.db")],
         capture_output=True,
         text=True,
         check=True,

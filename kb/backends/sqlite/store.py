@@ -530,12 +530,7 @@ class SqliteStore:
 
     def live_vector_ids(self, model: str) -> np.ndarray:
         """Vids of the vectors search may use: this model, documents not superseded."""
-        rows = self.conn.execute(
-            "SELECT v.vid FROM vectors v JOIN documents d ON d.id = v.document_id "
-            "WHERE v.model = ? AND d.superseded_by IS NULL ORDER BY v.vid",
-            [model],
-        ).fetchall()
-        return np.array([r[0] for r in rows], dtype=np.int64)
+        return self.live_vectors(model)[0]
 
     def live_vectors(self, model: str) -> tuple[np.ndarray, np.ndarray]:
         """(vids, rowid of each one's document) of the vectors search may use, by vid: what
