@@ -5,7 +5,7 @@ and by form.
     python bench/reading.py --writers writer-c   # the held-out writer only
     python bench/reading.py --no-reader          # the heading rules alone, for the 'before' figure
 
-writer-a and writer-b tuned the reading layer; writer-c never did (see corpus/reading/README.md).
+writer-a, writer-b and writer-c tuned the reading layer; writer-f and writer-g never did (see corpus/reading/README.md).
 """
 
 from __future__ import annotations

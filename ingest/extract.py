@@ -8,7 +8,7 @@ from typing import Any
 
 from ingest import fields as f
 from ingest.records import ParsedDocument, Source, Unit
-from ingest.structure import Block, Outline, Section
+from ingest.structure import Block, Outline, Section, split_records
 from ingest.vocabulary import (
     DEPARTMENTS,
     KEY_TO_FIELD,
@@ -588,7 +588,7 @@ def extract(
     outline: Outline, *, source: str, fmt: str, encoding: str, content_hash: str
 ) -> ParsedDocument:
     """Read fields and units out of an outline; nothing under a heading is dropped."""
-    ex = _Extractor(outline, source=source)
+    ex = _Extractor(split_records(outline), source=source)
     ex.front_matter()
     ex.key_values()
     ex.section_fields()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 
@@ -78,3 +79,62 @@ class Outline:
             if section.heading:
                 return section.heading
         return None
+
+
+# a line that starts a record of its own: a chat line, a numbered clause, a speaker or label
+_RECORD_START = re.compile(
+    r"^\s*(?:"
+    r"\[?\d{1,4}[-./]\d{1,2}[-./]\d{1,4}[ ,T]+\d{1,2}:\d{2}(?::\d{2})?\]?"  # [2024-08-12 08:47]
+    r"|\[?\d{1,2}:\d{2}(?::\d{2})?\s*(?:[ap]m)?\]?\s+\S[^:]{0,40}:"  # 08:47 Petra:
+    r"|\d+(?:\.\d+)+\.?\s+\S"  # 4.2 The historical tickets...
+    r"|(?:[A-Z][\w'’-]*\.?\s){0,3}[A-Z][\w'’-]*\.?\s?(?:\([^)]{1,30}\))?:\s+\S"  # D. Ortmann: / Decision:
+    r")"
+)
+_SLIDE = re.compile(r"^\s*(slide|folie|page)\s+\d+\s*[–—:.-]\s*\S", re.I)
+
+
+def _records(block: Block) -> list[Block]:
+    """A paragraph of chat lines, numbered clauses or speakers' turns, one block per record."""
+    lines = block.text.split("\n")
+    if block.type not in ("paragraph", "html") or len(lines) < 2:
+        return [block]
+    starts = [i for i, line in enumerate(lines) if _RECORD_START.match(line)]
+    if all(line.rstrip().endswith((".", "!", "?", '"', "”")) for line in lines):
+        starts = list(range(len(lines)))  # a sentence a line: the writer broke them apart
+    if len(starts) < 2:
+        return [block]
+    one_line_each = block.line_end - block.line_start + 1 == len(lines)
+    cuts = sorted({0, *starts})
+    out = []
+    for a, b in zip(cuts, [*cuts[1:], len(lines)], strict=True):
+        start = block.line_start + a if one_line_each else block.line_start
+        end = block.line_start + b - 1 if one_line_each else block.line_end
+        out.append(Block(block.type, "\n".join(lines[a:b]), start, end))
+    return out
+
+
+def split_records(outline: Outline) -> Outline:
+    """Give chat lines, numbered clauses, speakers' turns and slide titles blocks of their own:
+    one passage, one thing said, whatever the file's markup made of them."""
+    sections: list[Section] = []
+    for section in outline.sections:
+        current = Section(
+            section.heading, section.level, section.path, section.line_start, section.line_end
+        )
+        sections.append(current)
+        for block in section.blocks:
+            first, _, rest = block.text.partition("\n")
+            if block.type == "paragraph" and _SLIDE.match(first):
+                # "Slide 5 – What the reps told us" heads what follows it
+                heading = first.strip()
+                level = section.level + 1 if section.heading else 1
+                path = (*section.path, heading) if section.heading else (heading,)
+                current.line_end = max(current.line_start, block.line_start - 1)
+                current = Section(heading, level, path, block.line_start, section.line_end)
+                sections.append(current)
+                if not rest.strip():
+                    continue
+                block = Block(block.type, rest, block.line_start + 1, block.line_end)
+            current.blocks.extend(_records(block))
+    outline.sections = [s for s in sections if s.blocks or s.heading]
+    return outline

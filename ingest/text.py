@@ -27,7 +27,7 @@ def _is_heading(line: str, prev_blank: bool, next_line: str | None) -> bool:
         return True
     words = stripped.split()
     if next_blank and len(words) <= 8 and (_NUMBERED.match(stripped) or words[0][:1].isupper()):
-        return not re.search(r"[.!?]\s", stripped)
+        return not re.search(r"[.!?]\s", _NUMBERED.sub("", stripped, count=1))
     return False
 
 

@@ -15,7 +15,7 @@ from kb.records import ParsedDocument, Source, Unit
 _OUTCOMES: tuple[tuple[str, str], ...] = (
     (
         "rejected-by-leadership",
-        r"(steering|leadership|board|committee|executive|exec|cfo|ceo|sponsor|investment)\w*[^.]{0,60}\b(declined|rejected|refused|did not approve|didn't approve|not approve|turned down|said no|would not fund|won't fund|not funding|not to fund|no funding|pulled (the )?funding|come back (with|when))|(funding|budget|continuation)[^.]{0,30}\b(declined|rejected|denied|refused|not approved)",
+        r"(steering|leadership|board|committee|executive|exec|cfo|ceo|sponsor|investment)\w*[^.]{0,60}\b(declined|rejected|refused|did not approve|didn't approve|not approve|turned down|said no|would not fund|won't fund|not funding|not to fund|no funding|pulled (the )?funding|come back (with|when))|(funding|budget|continuation)[^.]{0,30}\b(declined|rejected|denied|refused|not approved)(?! yet)|\b(declined|decided not|refused|voted not|chose not) to (fund|approve|finance|continue funding)",
     ),
     (
         "stopped-at-gate",
@@ -23,15 +23,15 @@ _OUTCOMES: tuple[tuple[str, str], ...] = (
     ),
     (
         "failed-in-pilot",
-        r"pilot[^.]{0,80}\b(failed|was stopped|stopped|stop\b|was cancell?ed|ended early|did not meet|didn't meet|missed|fell short|was abandoned|closed\. not moving|not moving to production)|(failed|stopped|ended) (in|during|after) the pilot|(pilot exit|end of pilot)[^.]{0,80}\b(stop|recommended stopping|no-?go)",
+        r"pilot[^.]{0,80}\b(failed|was stopped|stopped|stop\b|was cancell?ed|ended early|did not meet|didn't meet|missed|fell short|was abandoned|closed\. not moving|not moving to production)|(failed|stopped|ended) (in|during|after) the pilot|(pilot exit|end of pilot)[^.]{0,160}\b(stop|recommended stopping|no-?go)",
     ),
     (
         "cancelled",
-        r"\b(switched (it |the \w+ )?off|switching off (our|the|it)|turned (it |the \w+ )?off|shut (it )?down|rolled back|decommissioned|withdrawn|pulled (it|the)|cancell?ed|terminated|discontinued|we killed|closed down|wound down|be wound down|retired)\b",
+        r"\b(switched (it |the \w+ )?off|switching off (our|the|it)|turned (it |the \w+ )?off|shut (it )?down|rolled back|decommission\w*|not (being )?re-?enabled|stopped the (poc|pilot|project|trial|work)|withdrawn|pulled (it|the)|cancell?ed|terminated|discontinued|we killed|closed down|wound down|be wound down|retired)\b",
     ),
     (
         "stalled",
-        r"\b(stalled|parked|shelved|on hold|paused|dormant|drifted|nobody picked (it )?up|went quiet|never restarted|in limbo|left the company|was reassigned)\b",
+        r"\b(stalled|parked|shelved|on hold|paused|dormant|drifted|nobody picked (it )?up|went quiet|never restarted|in limbo|left the company|was reassigned|no decision (was |has been )?(taken|made|recorded)|no go/no-go decision|(is|was|has not been) not continued|nobody (has )?decided|we are stuck|(has|have) stalled)\b",
     ),
     (
         "in-production",
@@ -39,10 +39,26 @@ _OUTCOMES: tuple[tuple[str, str], ...] = (
     ),
     (
         "ongoing",
-        r"\b(is|remains|still) (ongoing|running|in progress|continuing)\b|\b(pilot|poc) (continues|is continuing|runs until|is running)\b|\bhanded over to\b[^.]{0,60}\b(continue|run|take)\b|\b(go|approved) (decision )?(to|for) (the )?(pilot|production|rollout)\b",
+        r"\b(is|remains|still) (ongoing|running|in progress|continuing)\b|\b(pilot|poc) (continues|is continuing|runs until|is running)\b|\bhanded over to\b[^.]{0,60}\b(continue|run|take)\b|\b(go|approved) (decision )?(to|for) (the )?(pilot|production|rollout)\b|\bdecision:? (was )?(to )?continue\b",
     ),
 )
 _OUTCOME_RX = [(name, re.compile(rx, re.I)) for name, rx in _OUTCOMES]
+_OUTCOME_NAMES = [name for name, _ in _OUTCOMES]
+_FULL_PRODUCTION = re.compile(
+    r"in production|roll(ed)? out to (all|every)|production rollout|\bprod\b|full rollout|go for production",
+    re.I,
+)
+
+
+def _pilot_only(doc: ParsedDocument, sentence: str) -> bool:
+    """A document about a pilot that says it went live means the pilot went live."""
+    return bool(re.search(r"\bpilot\b", doc.title, re.I)) and not _FULL_PRODUCTION.search(sentence)
+
+
+_CONDITIONAL = re.compile(
+    r"\b(would|could|should|might|will|must|may|can) (not )?be (stopped|cancell?ed|switched off|closed|ended|rejected)\b|\bunder which\b",
+    re.I,
+)
 _HEDGE = re.compile(
     r"\b(if|would|might|could|should|must|will|unless|whether|hope|plan(ned)? to|risk|terms of reference|require)\b",
     re.I,
@@ -50,7 +66,7 @@ _HEDGE = re.compile(
 _PHASES: tuple[tuple[str, str], ...] = (
     (
         "production",
-        r"\b(roll(ed|ing)? (it )?out to (all|every)|go for all|go to production|moved? to production|went live|gone live|go(es)?[- ]live (on|in|date|was)|since go-?live|after go-?live|approved go-?live|(is|was|are|were|been|now|running|live) in production|in production (since|for|at)|live (for|since) |production (rollout|launch|traffic|incident|users)|rolled out to|(were|was) rolled out|launched to|general availability|repro'?d in prod|in prod\b|(days?|weeks?|months?) (live|in production)|switched (it |the \w+ )?off|switching off (our|the|it)|turned (it |the \w+ )?off|rolled back|decommissioned)",
+        r"\b(roll(ed|ing)? (it )?out to (all|every)|go for all|go (for|to) production|moved? to production|went live|gone live|go(es)?[- ]live (on|in|date|was)|since go-?live|after go-?live|approved go-?live|(is|was|are|were|been|now|running|live) in production|in production (since|for|at)|live (for|since) |production (rollout|launch|traffic|incident|users)|rolled out to|(were|was) rolled out|launched to|general availability|repro'?d in prod|in prod\b|(days?|weeks?|months?) (live|in production)|switched (it |the \w+ )?off|switching off (our|the|it)|turned (it |the \w+ )?off|rolled back|decommissioned)",
     ),
     (
         "pilot",
@@ -63,7 +79,7 @@ _PHASES: tuple[tuple[str, str], ...] = (
 )
 _PHASE_RX = [(name, re.compile(rx, re.I)) for name, rx in _PHASES]
 _NEVER = re.compile(
-    r"\b(never|not|didn't|did not|no|nor) (\w+ )?(reached|got to|made it to|went|go|enter(ed)?|proceed(ed)?|funded|funding|approve[ds]?|follow-on|live)\b|\bwithout a pilot\b|\bskip(ped)? the pilot\b|\bbefore (the |a )?pilot\b|\b(request|proposal|plan|ask)\w* (for )?(a |the )?(\w+[- ])?pilot\b",
+    r"\b(never|not|didn't|did not|no|nor) (\w+ )?(reached|got to|made it to|went|go|enter(ed)?|proceed(ed)?|funded|funding|fund|approve[ds]?|follow-on|live)\b|\bwithout a pilot\b|\bskip(ped)? the pilot\b|\bbefore (the |a )?pilot\b|\b(request|proposal|plan|ask)\w* (for )?(a |the )?(\w+[- ])?pilot\b",
     re.I,
 )
 _RANK = {"poc": 0, "pilot": 1, "production": 2}
@@ -95,16 +111,29 @@ def read_outcome(doc: ParsedDocument) -> None:
     found: list[tuple[int, int, Unit | None, str]] = []
     candidates = [(None, doc.title), *_sentences(doc)]
     for order, (unit, sentence) in enumerate(candidates):
-        if unit is not None and unit.kind in ("lesson", "recommendation", "risk", "criteria"):
+        if unit is not None and unit.kind in ("recommendation", "risk", "criteria"):
             continue
-        if _HEDGE.search(sentence) and not re.search(
-            r"\b(was|were|has been|have been)\b", sentence
+        in_lesson = unit is not None and unit.kind == "lesson"
+        if in_lesson and _HEDGE.search(sentence):
+            continue  # "we should have stopped at gate 1" is no outcome
+        if _CONDITIONAL.search(sentence) or (
+            _HEDGE.search(sentence)
+            and not re.search(r"\b(was|were|has been|have been)\b", sentence)
         ):
             continue
-        for rank, (_, rx) in enumerate(_OUTCOME_RX):
-            if rx.search(sentence):
-                found.append((rank, order, unit, sentence))  # the strongest, then the earliest
-                break
+        for rank, (name, rx) in enumerate(_OUTCOME_RX):
+            if not rx.search(sentence):
+                continue
+            if name == "stopped-at-gate" and re.search(
+                r"pilot exit|end of (the )?pilot", sentence, re.I
+            ):
+                rank = _OUTCOME_NAMES.index("failed-in-pilot")  # a stop at the pilot's exit review
+            if in_lesson and name not in ("rejected-by-leadership", "stopped-at-gate"):
+                break  # a lesson may report a board's decision; its other words are advice
+            if name == "in-production" and _pilot_only(doc, sentence):
+                break  # "went live at two sites" in a pilot's write-up is the pilot starting
+            found.append((rank, order, unit, sentence))  # the strongest, then the earliest
+            break
     best = min(found, key=lambda x: (x[0], x[1])) if found else None
     doc.fields.pop("outcome", None)
     if best is None and doc.kind in ("handoff", "charter"):
@@ -140,15 +169,7 @@ def read_phase(doc: ParsedDocument) -> None:
             ):
                 continue
             rank = _RANK[name]
-            if (
-                name == "production"
-                and re.search(r"\bpilot\b", doc.title, re.I)
-                and not re.search(
-                    r"in production|roll(ed)? out to (all|every)|production rollout|\bprod\b|full rollout",
-                    sentence,
-                    re.I,
-                )
-            ):
+            if name == "production" and _pilot_only(doc, sentence):
                 rank = _RANK["pilot"]  # "went live at two sites" in a pilot's write-up is the pilot
             if reached is None or rank > reached[0]:
                 reached = (rank, unit, sentence)
@@ -519,8 +540,11 @@ def _settle(doc: ParsedDocument) -> None:
             "evidence": "a charter proposes a PoC",
             "source": _evidence(None),
         }
+    going = outcome.get("value") == "ongoing" and re.search(
+        r"\b(go|approved)\b", str(outcome.get("evidence") or ""), re.I
+    )
     if phase == "production" and (
-        outcome.get("default") or (not outcome and doc.kind == "incident")
+        outcome.get("default") or going or (not outcome and doc.kind == "incident")
     ):
         doc.fields["outcome"] = {
             "value": "in-production",
