@@ -269,6 +269,9 @@ def make_tagger(name: str, embedder_factory: object = None) -> Tagger:
     raise ValueError(f"unknown tagger {name!r}; valid: cues, semantic, hybrid")
 
 
+_NOT_REPORTS = ("handoff", "charter")  # document kinds that report no failure of their own
+
+
 def tag_document(
     doc: ParsedDocument, tagger: Tagger | None = None, *, vectors: np.ndarray | None = None
 ) -> None:
@@ -302,6 +305,17 @@ def tag_document(
                 semantic.setdefault(tag.pattern, []).append(tag)
             else:
                 cue_first.setdefault(tag.pattern, tag)
+    if doc.kind in _NOT_REPORTS:
+        # a handover or charter names risks to watch, not failures that happened:
+        # it shows a pattern only when a cue finds it in a passage that gives a cause
+        for unit in units:
+            unit.patterns = [
+                t
+                for t in unit.patterns
+                if unit.kind == "root_cause" and not t.cue.startswith("semantic")
+            ]
+        cue_first = {p: t for p, t in cue_first.items() if any(t in u.patterns for u in units)}
+        semantic = {}
     shown = dict(cue_first)
     for pattern, tags in semantic.items():
         if pattern not in shown and len(tags) >= DOCUMENT_SEMANTIC_UNITS:

@@ -404,21 +404,111 @@ _KPI_PARTS = {
 }
 
 
+# a measured figure: a percentage, money, a duration or a count per something, or "from N to M"
+_MEASURE = re.compile(
+    r"(?<![\w.])[£€$]?\d[\d,.]*\s?(?:%|percent\b|pp\b|ppm\b|k?(?:eur|gbp|usd)\b|[km]€|[km]\b|minutes?\b|mins?\b|hours?\b|hrs?\b|days?\b|weeks?\b|seconds?\b|ms\b|s\b|points?\b)"
+    r"|[£€$]\s?\d|\b(?:eur|gbp|usd)\s?\d|\bfrom (?:about |around |roughly )?\d[\d,.]*\b.{0,40}?\bto (?:about |around )?\d"
+    r"|\b\d+ (?:in|out of) (?:every )?\d+\b",
+    re.I,
+)
+_MEASURE_WORDS = re.compile(
+    r"\b(target|baseline|actual|against|accuracy|rate|time|cost|spend|precision|recall|error|share|average|median|per|users?|score|volume|revenue|sav(ed|ings?)|reduc\w*|increas\w*|improv\w*|fell|rose|dropped|went (up|down)|usage|adoption|uptime|latency|wmape|mape)\b",
+    re.I,
+)
+_DATES = re.compile(
+    r"\b\d{1,2}(st|nd|rd|th)?\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*|\b(19|20)\d\d\b|\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b",
+    re.I,
+)
+_LEAD = re.compile(r"^(?:(?:in|on|for|during|after|at|across|over|with)\b[^,]{0,60},\s*)", re.I)
+
+
+_QUALIFIER = re.compile(
+    r"^(at least|at most|under|over|more than|less than|about|around|roughly|nearly|almost|only|just|a|an|the|and|or|with|target|baseline|actual)\b\s*",
+    re.I,
+)
+
+
+_PART_OF_ONE = re.compile(
+    r"(target|baseline|actual|goal|we (measured|got|saw|reached)|measured|against|vs\.?|versus|up from|down from|from|compared|before|after|now)\b",
+    re.I,
+)
+
+
+def _clauses(sentence: str) -> list[str]:
+    """'weekly use 71%, median time 1 min 40 s, and one wrong answer': one clause a figure."""
+    parts = [p.strip() for p in re.split(r";|,\s+(?:and\s+)?(?=[^,]*\d)", sentence) if p.strip()]
+    measured = [p for p in parts if _measured(p) or _MEASURE.search(_DATES.sub(" ", p))]
+    if any(_PART_OF_ONE.match(p) for p in parts[1:]):
+        return [sentence]  # "baseline 11.5 min, target 6 min, we measured 9.8 min": one metric
+    return measured if len(measured) >= 2 else [sentence]
+
+
+def _metric_name(sentence: str) -> str:
+    """The words that name what was measured: before the first figure or verb, else after it."""
+    text = re.sub(r"^[\W\d.]*(?=[A-Za-z])", "", sentence.strip())
+    label, colon, rest = text.partition(":")
+    if colon and not re.search(r"\d", _DATES.sub(" ", label)) and re.search(r"\d", rest):
+        after = rest.strip()
+        if re.match(
+            r"[\d£€$~<>≤≥±+-]|(target|baseline|actual|about|around|roughly|at least)\b", after, re.I
+        ):
+            return label.strip(" -*")[:120]  # "Straight-through rate: target 40%, actual 12%"
+        text = rest  # "Position at end of February: weekly active use 71%"
+    text = _LEAD.sub("", text.strip()).strip()
+    while _QUALIFIER.match(text):
+        text = _QUALIFIER.sub("", text, count=1)
+    head = re.split(
+        r"[:—–(]|[£€$]?(?<![A-Za-z])\d|\b(?:went|fell|rose|dropped|was|were|is|are|came|reached|improved|stood|averaged|increased|decreased|from|of about)\b",
+        text,
+        maxsplit=1,
+    )[0].strip(" ,-*")
+    if len(head.split()) >= 2:
+        return head[:120]
+    m = re.search(r"\d[\d,.]*\s?\S*\s+(?:of\s+)?(?:the\s+|all\s+|our\s+)?(.+)", text)
+    tail = re.split(r"[,;:(]|\b(?:against|compared|versus|vs)\b", m.group(1))[0] if m else ""
+    return (tail.strip(" .") or text)[:120]
+
+
+def _measured(sentence: str) -> bool:
+    bare = _DATES.sub(" ", sentence)
+    return bool(_MEASURE.search(bare)) and bool(_MEASURE_WORDS.search(bare))
+
+
+def _add_kpi(kpis: list[dict[str, Any]], known: set[str], sentence: str, unit: Unit) -> None:
+    if any(sentence in t or t in sentence for t in known):
+        return
+    kpi: dict[str, Any] = {"metric": _metric_name(sentence)}
+    for part, rx in _KPI_PARTS.items():
+        m = rx.search(sentence)
+        kpi[part] = m.group(1).strip() if m else None
+    kpi["text"] = sentence[:400]
+    kpi["source"] = {**_evidence(unit), "via": "reading"}
+    kpis.append(kpi)
+    known.add(sentence)
+
+
 def read_kpis(doc: ParsedDocument) -> None:
     kpis = list(doc.fields.get("kpis") or [])
     known = {str(k.get("text") or k.get("metric")) for k in kpis}
     for unit in doc.units:
+        if unit.kind in ("prompt", "config", "recommendation", "lesson") or unit.form == "code":
+            continue
+        if unit.form != "row":
+            # each sentence (each clause of a list of figures) that tells a figure is a KPI
+            for whole in f.sentences(unit.text):
+                figure = bool(_MEASURE.search(_DATES.sub(" ", whole)))
+                if _measured(whole) or (unit.kind == "kpi" and figure):
+                    for sentence in _clauses(whole):
+                        _add_kpi(kpis, known, sentence, unit)
+            continue
         if unit.kind != "kpi" or unit.text in known:
             continue
+        if not _MEASURE.search(_DATES.sub(" ", unit.text)) and not re.search(r"\d", unit.text):
+            continue  # a row with no figure in it ("Item: walkthrough | Status: done") is no KPI
         if any(str(k.get("metric") or "") and str(k.get("metric")) in unit.text for k in kpis):
             continue
-        if unit.form == "row":
-            cells = [c.split(": ", 1)[-1] for c in unit.text.split(" | ")]
-            metric = next((c for c in cells if not re.fullmatch(r"[\d\W]*\w{0,3}", c)), cells[0])
-        else:
-            metric = re.split(
-                r"[:—–(]|\b(?:went|fell|rose|dropped|from|was|were|is|of)\b", unit.text, maxsplit=1
-            )[0]
+        cells = [c.split(": ", 1)[-1] for c in unit.text.split(" | ")]
+        metric = next((c for c in cells if not re.fullmatch(r"[\d\W]*\w{0,3}", c)), cells[0])
         kpi: dict[str, Any] = {"metric": metric.strip(" -*")[:120] or unit.text[:120]}
         for part, rx in _KPI_PARTS.items():
             m = rx.search(unit.text)
