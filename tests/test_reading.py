@@ -165,3 +165,39 @@ def test_extract_eval_scores_a_store(tmp_path):
     assert scored["documents"] == 1
     assert scored["overall"]["kind"] == 1.0 and scored["overall"]["lessons"] == 1.0
     assert "bold-labels" in scored["by_form"]
+
+
+def test_chat_lines_numbered_clauses_and_slide_titles_are_passages_of_their_own():
+    from ingest import parse_document
+
+    chat = (
+        "Export of #claims-bot, 12 Aug 2024\n\n"
+        "[2024-08-12 08:47] Petra Lindner: three customers got the old warranty text\n"
+        "[2024-08-12 08:51] Marek Svoboda: the bot indexed a draft folder nobody owns\n"
+        "[2024-08-12 09:02] Katja Reiter: switch the warranty intent to a human\n"
+    )
+    units = parse_document(chat.encode(), source="chat.txt")[0].units
+    said = [u for u in units if u.text.startswith("[2024-08-12")]
+    assert [u.line_start for u in said] == [3, 4, 5]
+    report = "Final report\n\n4. What happened\n\n4.1 Routing was right for 64 %.\n4.2 The new groups were missing.\n"
+    units = parse_document(report.encode(), source="report.txt")[0].units
+    assert [u.text[:3] for u in units if u.text[:1] == "4"] == ["4.1", "4.2"]
+    assert all(u.section.endswith("4. What happened") for u in units if u.text[:1] == "4")
+    slides = "# Review\n\nSlide 5 – What the reps told us\nReps were not asked before the pilot.\n"
+    unit = parse_document(slides.encode(), source="deck.md")[0].units[-1]
+    assert unit.section.endswith("Slide 5 – What the reps told us")
+    assert unit.text == "Reps were not asked before the pilot."
+
+
+def test_kpis_come_from_sentences_one_a_clause(kb):
+    doc = stored(
+        kb,
+        "# FieldAssist pilot, where it ended\n\n"
+        "We ran the pilot with 40 engineers from March to June. "
+        "Position at end of June: weekly active use 71%, median time to find a procedure "
+        "1 min 40 s, and one safety-relevant wrong answer.\n\n"
+        "The team met on 14 May 2024 in Leeds.\n",
+    )
+    metrics = [k["metric"] for k in doc["fields"]["kpis"]]
+    assert metrics[:2] == ["weekly active use", "median time to find a procedure"]
+    assert not any("Leeds" in k["text"] for k in doc["fields"]["kpis"])  # a date is no figure
