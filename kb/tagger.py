@@ -295,6 +295,11 @@ def tag_document(
     )
     for unit, tags, ok in zip(units, found, semantic_ok, strict=True):
         unit.patterns = [t for t in tags if ok or not t.cue.startswith("semantic")]
+        if doc.kind in _NOT_REPORTS:
+            # a handover or charter names risks to watch, not failures that happened:
+            # it shows a pattern only when a cue finds it in a passage that gives a cause
+            cause = unit.kind == "root_cause"
+            unit.patterns = [t for t in unit.patterns if cause and not t.cue.startswith("semantic")]
     cue_first: dict[str, PatternTag] = {}
     semantic: dict[str, list[PatternTag]] = {}
     for unit in units:
@@ -305,17 +310,6 @@ def tag_document(
                 semantic.setdefault(tag.pattern, []).append(tag)
             else:
                 cue_first.setdefault(tag.pattern, tag)
-    if doc.kind in _NOT_REPORTS:
-        # a handover or charter names risks to watch, not failures that happened:
-        # it shows a pattern only when a cue finds it in a passage that gives a cause
-        for unit in units:
-            unit.patterns = [
-                t
-                for t in unit.patterns
-                if unit.kind == "root_cause" and not t.cue.startswith("semantic")
-            ]
-        cue_first = {p: t for p, t in cue_first.items() if any(t in u.patterns for u in units)}
-        semantic = {}
     shown = dict(cue_first)
     for pattern, tags in semantic.items():
         if pattern not in shown and len(tags) >= DOCUMENT_SEMANTIC_UNITS:

@@ -11,6 +11,8 @@ from ingest import fields as f
 from kb.records import ParsedDocument, Source, Unit
 
 # --- outcome and phase ---------------------------------------------------------------------------
+# a decision to go on: a step on the way, not where the work ended
+_GO_STEP = r"\b(go|approved) (decision )?(to|for) (the )?(pilot|production|rollout)\b|\bdecision:? (was )?(to )?continue\b"
 # (outcome, pattern): a sentence that says what happened to the work, strongest first
 _OUTCOMES: tuple[tuple[str, str], ...] = (
     (
@@ -39,7 +41,8 @@ _OUTCOMES: tuple[tuple[str, str], ...] = (
     ),
     (
         "ongoing",
-        r"\b(is|remains|still) (ongoing|running|in progress|continuing)\b|\b(pilot|poc) (continues|is continuing|runs until|is running)\b|\bhanded over to\b[^.]{0,60}\b(continue|run|take)\b|\b(go|approved) (decision )?(to|for) (the )?(pilot|production|rollout)\b|\bdecision:? (was )?(to )?continue\b",
+        r"\b(is|remains|still) (ongoing|running|in progress|continuing)\b|\b(pilot|poc) (continues|is continuing|runs until|is running)\b|\bhanded over to\b[^.]{0,60}\b(continue|run|take)\b|"
+        + _GO_STEP,
     ),
 )
 _OUTCOME_RX = [(name, re.compile(rx, re.I)) for name, rx in _OUTCOMES]
@@ -437,9 +440,9 @@ _PART_OF_ONE = re.compile(
 def _clauses(sentence: str) -> list[str]:
     """'weekly use 71%, median time 1 min 40 s, and one wrong answer': one clause a figure."""
     parts = [p.strip() for p in re.split(r";|,\s+(?:and\s+)?(?=[^,]*\d)", sentence) if p.strip()]
-    measured = [p for p in parts if _measured(p) or _MEASURE.search(_DATES.sub(" ", p))]
     if any(_PART_OF_ONE.match(p) for p in parts[1:]):
         return [sentence]  # "baseline 11.5 min, target 6 min, we measured 9.8 min": one metric
+    measured = [p for p in parts if _has_figure(p)]
     return measured if len(measured) >= 2 else [sentence]
 
 
@@ -469,22 +472,23 @@ def _metric_name(sentence: str) -> str:
     return (tail.strip(" .") or text)[:120]
 
 
+def _has_figure(text: str) -> bool:
+    return bool(_MEASURE.search(_DATES.sub(" ", text)))
+
+
 def _measured(sentence: str) -> bool:
-    bare = _DATES.sub(" ", sentence)
-    return bool(_MEASURE.search(bare)) and bool(_MEASURE_WORDS.search(bare))
+    """A figure and a word that says what it measures: a KPI told in prose."""
+    return _has_figure(sentence) and bool(_MEASURE_WORDS.search(_DATES.sub(" ", sentence)))
 
 
-def _add_kpi(kpis: list[dict[str, Any]], known: set[str], sentence: str, unit: Unit) -> None:
-    if any(sentence in t or t in sentence for t in known):
-        return
-    kpi: dict[str, Any] = {"metric": _metric_name(sentence)}
+def _kpi(metric: str, text: str, unit: Unit) -> dict[str, Any]:
+    kpi: dict[str, Any] = {"metric": metric}
     for part, rx in _KPI_PARTS.items():
-        m = rx.search(sentence)
+        m = rx.search(text)
         kpi[part] = m.group(1).strip() if m else None
-    kpi["text"] = sentence[:400]
+    kpi["text"] = text[:400]
     kpi["source"] = {**_evidence(unit), "via": "reading"}
-    kpis.append(kpi)
-    known.add(sentence)
+    return kpi
 
 
 def read_kpis(doc: ParsedDocument) -> None:
@@ -496,26 +500,22 @@ def read_kpis(doc: ParsedDocument) -> None:
         if unit.form != "row":
             # each sentence (each clause of a list of figures) that tells a figure is a KPI
             for whole in f.sentences(unit.text):
-                figure = bool(_MEASURE.search(_DATES.sub(" ", whole)))
-                if _measured(whole) or (unit.kind == "kpi" and figure):
-                    for sentence in _clauses(whole):
-                        _add_kpi(kpis, known, sentence, unit)
+                if not (_measured(whole) or (unit.kind == "kpi" and _has_figure(whole))):
+                    continue
+                for sentence in _clauses(whole):
+                    if not any(sentence in t or t in sentence for t in known):
+                        kpis.append(_kpi(_metric_name(sentence), sentence, unit))
+                        known.add(sentence)
             continue
         if unit.kind != "kpi" or unit.text in known:
             continue
-        if not _MEASURE.search(_DATES.sub(" ", unit.text)) and not re.search(r"\d", unit.text):
+        if not re.search(r"\d", unit.text):
             continue  # a row with no figure in it ("Item: walkthrough | Status: done") is no KPI
         if any(str(k.get("metric") or "") and str(k.get("metric")) in unit.text for k in kpis):
             continue
         cells = [c.split(": ", 1)[-1] for c in unit.text.split(" | ")]
         metric = next((c for c in cells if not re.fullmatch(r"[\d\W]*\w{0,3}", c)), cells[0])
-        kpi: dict[str, Any] = {"metric": metric.strip(" -*")[:120] or unit.text[:120]}
-        for part, rx in _KPI_PARTS.items():
-            m = rx.search(unit.text)
-            kpi[part] = m.group(1).strip() if m else None
-        kpi["text"] = unit.text[:400]
-        kpi["source"] = {**_evidence(unit), "via": "reading"}
-        kpis.append(kpi)
+        kpis.append(_kpi(metric.strip(" -*")[:120] or unit.text[:120], unit.text, unit))
     if kpis:
         doc.fields["kpis"] = kpis
 
@@ -631,7 +631,7 @@ def _settle(doc: ParsedDocument) -> None:
             "source": _evidence(None),
         }
     going = outcome.get("value") == "ongoing" and re.search(
-        r"\b(go|approved)\b", str(outcome.get("evidence") or ""), re.I
+        _GO_STEP, str(outcome.get("evidence") or ""), re.I
     )
     if phase == "production" and (
         outcome.get("default") or going or (not outcome and doc.kind == "incident")
