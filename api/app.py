@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from api import metrics, problems
 from api.deps import is_loopback
 from api.draining import DrainRefusedBody
-from api.routes import charters, documents, meta, search
+from api.routes import charters, documents, follow, meta, search
 from kb import KnowledgeBase, Settings
 from kb.backends import DatabaseUnavailable
 
@@ -84,7 +84,7 @@ def create_app(settings: Settings | None = None, *, wait: bool = False) -> FastA
     app.state.load_error = None
     app.state.local_mode = is_loopback(settings.host)
     problems.install(app)
-    for router in (documents.router, search.router, charters.router, meta.router):
+    for router in (documents.router, search.router, charters.router, follow.router, meta.router):
         app.include_router(router)
     from api import web
 

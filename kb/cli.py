@@ -702,7 +702,14 @@ def extract_eval(obj: Context, path: Path, by_form: bool, as_json: bool) -> None
 
 
 @cli.command("eval")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=False
+)
+@click.option(
+    "--from-feedback",
+    is_flag=True,
+    help="Judge by the votes people gave search results (up: relevant, down: not) instead of PATH.",
+)
 @click.option(
     "--mode",
     "modes",
@@ -722,7 +729,13 @@ def extract_eval(obj: Context, path: Path, by_form: bool, as_json: bool) -> None
 @json_option
 @pass_ctx
 def eval_(
-    obj: Context, path: Path, modes: tuple[str, ...], per_query: bool, hits: int, as_json: bool
+    obj: Context,
+    path: Path | None,
+    from_feedback: bool,
+    modes: tuple[str, ...],
+    per_query: bool,
+    hits: int,
+    as_json: bool,
 ) -> None:
     """Retrieval quality against graded judgments: nDCG@10, Recall@10, MRR per mode.
 
@@ -732,13 +745,29 @@ def eval_(
     Example:
       kb eval corpus/eval/queries.jsonl
       kb eval corpus/eval/queries.jsonl --hits 10 --mode hybrid   # what a search list shows
+      kb eval --from-feedback      # the votes on search results as judgments
     """
     from kb.evaluation import DEFAULT_MODES, evaluate, load_queries
 
-    try:
-        queries = load_queries(path)
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from None
+    if (path is None) == (not from_feedback):
+        raise click.UsageError("give a judgments file PATH or --from-feedback (one of them)")
+    if from_feedback:
+        from kb.feedback import judgments
+
+        queries, skipped = judgments(obj.kb)
+        if not queries:
+            raise click.ClickException(
+                "no search feedback with a vote up yet: nothing to judge by "
+                f"({skipped} queries have only votes down)"
+            )
+        if skipped and not as_json:
+            click.echo(f"{skipped} voted queries have no result voted up; left out", err=True)
+    else:
+        assert path is not None
+        try:
+            queries = load_queries(path)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
     result = evaluate(obj.kb, queries, modes or DEFAULT_MODES, hits=hits)
     if as_json:
         emit(result)
@@ -943,6 +972,9 @@ def audit(obj: Context, limit: int, actor: str | None, as_json: bool) -> None:
         click.echo(
             f"{e['at']}  {e['actor']:<20} {e['action']:<12} {e['target'] or '-'}  {e['detail'] or ''}"
         )
+
+
+from kb import cli_follow  # noqa: E402,F401 - registers the follow-through commands
 
 
 def main() -> None:

@@ -64,6 +64,8 @@ def copy_store(
                 vectors=vectors,
                 original=source.store.get_original(doc["id"]),
             )
+            # action items as they stand, with the status and owner people gave them
+            target.actions.replace(doc["id"], source.actions.of_document(doc["id"]))
         report.copied += 1
         report.units += len(units)
         report.vectors += len(vectors)

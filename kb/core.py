@@ -14,6 +14,7 @@ from typing import IO, TYPE_CHECKING, Any
 import numpy as np
 
 from kb import filters as flt
+from kb.actions import store_actions
 from kb.audit import AuditLog
 from kb.backends import Backend, DocumentStore, Filters, Ref, VectorIndex, VectorScope, open_backend
 from kb.config import Settings
@@ -21,6 +22,7 @@ from kb.embeddings import Embedder
 from kb.files import expand
 from kb.ingesting import Parsed, is_archive, parse_bytes, read_file
 from kb.keys import KeyStore
+from kb.reading.actions import read_actions
 from kb.records import ParsedDocument
 from kb.results import Report, Result
 from kb.rows import facets_of, original_of, records_of
@@ -302,6 +304,7 @@ class KnowledgeBase:
             vectors = self.embed_and_read([doc])[0]
 
         self._tag(doc, vectors[:-1])
+        read_actions(doc)
         previous = self.store.current_version_at(source_key)
         row, units, tags = records_of(doc, source_key=source_key, previous=previous)
         doc_id = row["id"]
@@ -315,6 +318,9 @@ class KnowledgeBase:
                     supersedes=previous["id"] if previous else None,
                     vectors=self._vector_rows(doc_id, [u["id"] for u in units], vectors),
                     original=original_of(doc),
+                )
+                store_actions(
+                    self.backend, doc_id, doc.fields, previous=previous["id"] if previous else None
                 )
                 self.audit.record(
                     actor=actor.name,
@@ -465,6 +471,78 @@ class KnowledgeBase:
         from kb.reparse import reparse
 
         return reparse(self, actor=actor, on_progress=on_progress)
+
+    # --- follow-through: action items, feedback, digests --------------------------------------
+    def actions(self, **options: Any) -> list[dict[str, Any]]:
+        """Action items of current documents, overdue first; see kb.actions.list_actions."""
+        from kb.actions import list_actions
+
+        filters = options.pop("filters", None)
+        return list_actions(self, filters=flt.validate(filters or {}, self.store), **options)
+
+    def get_action(self, action_id: str) -> dict[str, Any] | None:
+        from kb.actions import shown, today
+
+        row = self.backend.actions.get(action_id)
+        return shown(row, on=today()) if row else None
+
+    def update_action(
+        self,
+        action_id: str,
+        *,
+        status: str | None = None,
+        owner: str | None = None,
+        actor: Actor = Actor(),
+    ) -> dict[str, Any] | None:
+        """Change an item's status or owner (audited); None when there is no such item."""
+        from kb.actions import update_action
+
+        return update_action(self, action_id, status=status, owner=owner, actor=actor)
+
+    def recurring_actions(self, **options: Any) -> list[dict[str, Any]]:
+        """Action items asked for in several documents, grouped by meaning."""
+        from kb.actions import recurring
+
+        filters = options.pop("filters", None)
+        return recurring(self, filters=flt.validate(filters or {}, self.store), **options)
+
+    def pattern_documents(self, pattern: str, *, limit: int = 50) -> list[dict[str, Any]]:
+        """Current documents showing a failure pattern, newest first, each with the sentence that
+        shows it (for a feed of the pattern)."""
+        checked = flt.validate({"pattern": [pattern]}, self.store)
+        docs = self.store.list_documents(checked)
+        docs.sort(key=lambda d: (str(d["ingested_at"]), d["id"]), reverse=True)
+        out = []
+        for doc in docs[:limit]:
+            tag = next(
+                (t for t in self.store.tags_of(doc["id"]) if t["pattern"] == checked.pattern[0]),
+                None,
+            )
+            out.append(
+                {
+                    **doc,
+                    "evidence": tag["evidence"] if tag else None,
+                    "unit_id": tag["unit_id"] if tag else None,
+                }
+            )
+        return out
+
+    def digest(self, *, since: str) -> dict[str, Any]:
+        """What was added since then, which patterns recurred, which action items fell overdue."""
+        from kb.digest import digest, parse_since
+
+        return digest(self, since=parse_since(since))
+
+    def add_feedback(self, *, actor: Actor = Actor(), **vote: Any) -> dict[str, Any]:
+        """A thumbs up or down on a result or suggestion; see kb.feedback.add."""
+        from kb.feedback import add
+
+        return add(self, actor=actor, **vote)
+
+    def feedback_stats(self, *, since: str | None = None) -> dict[str, Any]:
+        from kb.feedback import stats
+
+        return stats(self, since=since)
 
     # --- export / import / copy ------------------------------------------------------------
     def copy_to(

@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from kb.actions import store_actions
 from kb.backends.base import Filters, Ref
 from kb.ingesting import parse_bytes
 from kb.reading import read
+from kb.reading.actions import read_actions
 from kb.results import Report, Result
 from kb.rows import facets_of, records_of
 from kb.tagger import tag_document
@@ -77,11 +79,13 @@ def _one(kb: KnowledgeBase, old: dict[str, Any], *, model: str, actor: Actor) ->
         read(doc, unit_vectors, model=model)
     whole = kb.embedder.embed([document_input(doc)])
     tag_document(doc, kb.tagger, vectors=unit_vectors)
+    read_actions(doc)
     new, units, tags = records_of(doc, source_key=old["source_key"], previous=None)
     new.update({k: old[k] for k in _KEPT})
     vectors = kb._vector_rows(old["id"], [u["id"] for u in units], np.vstack([unit_vectors, whole]))
     with kb.write_lock, kb.store.transaction():
         kb.store.replace_document(new, units, tags, facets_of(doc), vectors=vectors)
+        store_actions(kb.backend, old["id"], doc.fields)  # same ids: a person's edits stay
         kb.audit.record(
             actor=actor.name,
             action="reparse",

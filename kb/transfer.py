@@ -11,6 +11,8 @@ from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
+from kb.actions import store_actions
+from kb.backends.base import EDITED
 from kb.results import Report, Result
 from kb.rows import DOCUMENT_COLUMNS, EXPORT_VERSION, TAG_COLUMNS, UNIT_COLUMNS, only
 from kb.secrets import redact_tree
@@ -31,6 +33,11 @@ def export(kb: KnowledgeBase, out: IO[str]) -> int:
             "units": kb.store.units_of(doc["id"]),
             "tags": kb.store.tags_of(doc["id"]),
             "facets": [[f, v] for f, v in kb.store.facets_of(doc["id"])],
+            "actions": [
+                {k: a[k] for k in ("id", *EDITED)}
+                for a in kb.backend.actions.of_document(doc["id"])
+                if a["edited_at"]
+            ],
             "vectors": [
                 {
                     **{k: v[k] for k in ("kind", "ref_id", "model", "dim")},
@@ -94,6 +101,9 @@ def import_lines(kb: KnowledgeBase, lines: Iterable[str], *, source: str, actor:
                     vectors=kb._vector_rows(doc["id"], [u["id"] for u in units], vectors),
                     original=_original(kept) if not found else None,
                 )
+                store_actions(kb.backend, doc["id"], doc.get("fields") or {})
+                for edit in record.get("actions") or []:  # what people changed on an item
+                    kb.backend.actions.update(str(edit["id"]), only(edit, EDITED))
                 if doc.get("source_key"):
                     kb.store.relink_versions(doc["source_key"])
                 kb.audit.record(

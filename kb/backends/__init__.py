@@ -5,9 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from kb.backends.base import (
+    ACTION_COLUMNS,
     FACETS,
+    ActionQuery,
+    ActionStore,
     Backend,
     DocumentStore,
+    FeedbackStore,
     Filters,
     KeywordHit,
     KeywordIndex,
@@ -85,11 +89,15 @@ def redact_url(url: str) -> str:
 
 
 __all__ = [
+    "ACTION_COLUMNS",
     "FACETS",
+    "ActionQuery",
+    "ActionStore",
     "Backend",
     "BackendError",
     "DatabaseUnavailable",
     "DocumentStore",
+    "FeedbackStore",
     "Filters",
     "KeywordHit",
     "KeywordIndex",

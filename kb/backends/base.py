@@ -276,6 +276,63 @@ class AuditStore(Protocol):
     def entries(self, *, limit: int, actor: str | None) -> list[dict[str, Any]]: ...
 
 
+ACTION_COLUMNS: tuple[str, ...] = (
+    "id", "document_id", "unit_id", "ord", "text", "owner", "due", "due_text", "status", "ticket",
+    "section", "line_start", "line_end", "via", "warning", "edited_at", "edited_by",
+)  # fmt: skip
+EDITED = ("status", "owner", "edited_at", "edited_by")  # what a person changes; a re-read keeps it
+
+
+@dataclass(frozen=True)
+class ActionQuery:
+    """Which action items a listing shows; the document filters narrow by pattern, department..."""
+
+    status: tuple[str, ...] = ()  # empty: every status
+    overdue_on: str | None = None  # only open items due before this ISO date
+    owner: str | None = None  # case-insensitive, part of the name
+    filters: Filters = Filters()
+    limit: int = 500
+    offset: int = 0
+
+
+class ActionStore(Protocol):
+    """Action items of current documents; each row as ACTION_COLUMNS plus its document's title,
+    department and kind."""
+
+    def replace(self, document_id: str, rows: list[dict[str, Any]]) -> None:
+        """A document's items, newly read; an item already there (same id) keeps its edits."""
+        ...
+
+    def of_document(self, document_id: str) -> list[dict[str, Any]]: ...
+
+    def query(self, q: ActionQuery, *, today: str) -> list[dict[str, Any]]:
+        """Overdue items first (oldest due first), then by due date, undated last."""
+        ...
+
+    def get(self, action_id: str) -> dict[str, Any] | None: ...
+
+    def update(self, action_id: str, changes: dict[str, Any]) -> bool: ...
+
+
+class FeedbackStore(Protocol):
+    def insert(
+        self,
+        *,
+        at: str,
+        actor: str,
+        context: str,
+        query: str | None,
+        unit_id: str | None,
+        document_id: str | None,
+        vote: int,
+        comment: str | None,
+    ) -> int: ...
+
+    def entries(self, *, since: str | None = None) -> list[dict[str, Any]]:
+        """Oldest first."""
+        ...
+
+
 class Backend(Protocol):
     """One storage choice: the parts above, over one database."""
 
@@ -308,6 +365,12 @@ class Backend(Protocol):
 
     @property
     def audit(self) -> AuditStore: ...
+
+    @property
+    def actions(self) -> ActionStore: ...
+
+    @property
+    def feedback(self) -> FeedbackStore: ...
 
     def vector_index(self, *, model: str, dim: int) -> VectorIndex: ...
 

@@ -14,6 +14,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from kb.backends import DatabaseUnavailable, PostgresOptions, reason, redact_url
 from kb.backends.postgres import migrations
 from kb.backends.postgres.access import PostgresAudit, PostgresKeys
+from kb.backends.postgres.follow import PostgresActions, PostgresFeedback
 from kb.backends.postgres.keyword import PostgresKeywords
 from kb.backends.postgres.store import Conn, PostgresStore
 from kb.backends.postgres.vectors import PgVectors
@@ -73,6 +74,8 @@ class PostgresBackend:
         self.keywords = PostgresKeywords(self.store)
         self.keys = PostgresKeys(self.store)
         self.audit = PostgresAudit(self.store)
+        self.actions = PostgresActions(self.store)
+        self.feedback = PostgresFeedback(self.store)
 
     def _migrate(self, wait_seconds: float) -> TypeInfo:
         """Connect (waiting up to wait_seconds for a server still starting), migrate, and return

@@ -319,11 +319,58 @@ def m004_filter_state_on_rows(conn: psycopg.Connection) -> None:
     conn.execute("CREATE INDEX idx_vectors_tags ON vectors USING gin(tags)")
 
 
+def m005_actions_and_feedback(conn: psycopg.Connection) -> None:
+    """Action items read from documents (their status and owner editable, each edit audited) and
+    votes on search results and charter suggestions."""
+    conn.execute(
+        """
+        CREATE TABLE actions (
+            id TEXT PRIMARY KEY,
+            document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            unit_id TEXT,
+            ord INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            owner TEXT,
+            due TEXT,
+            due_text TEXT,
+            status TEXT NOT NULL CHECK (status IN ('open', 'done', 'dropped')),
+            ticket TEXT,
+            section TEXT NOT NULL,
+            line_start INTEGER NOT NULL,
+            line_end INTEGER NOT NULL,
+            via TEXT,
+            warning TEXT,
+            edited_at TEXT,
+            edited_by TEXT
+        )
+        """
+    )
+    conn.execute("CREATE INDEX idx_actions_document ON actions(document_id)")
+    conn.execute("CREATE INDEX idx_actions_due ON actions(status, due)")
+    conn.execute(
+        """
+        CREATE TABLE feedback (
+            id BIGSERIAL PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            context TEXT NOT NULL,
+            query TEXT,
+            unit_id TEXT,
+            document_id TEXT,
+            vote INTEGER NOT NULL CHECK (vote IN (-1, 1)),
+            comment TEXT
+        )
+        """
+    )
+    conn.execute("CREATE INDEX idx_feedback_at ON feedback(at)")
+
+
 MIGRATIONS: list[Callable[[psycopg.Connection], None]] = [
     m001_create_tables,
     m002_lexicon,
     m003_tsvectors_inline,
     m004_filter_state_on_rows,
+    m005_actions_and_feedback,
 ]
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from kb.backends.sqlite.access import SqliteAudit, SqliteKeys
+from kb.backends.sqlite.follow import SqliteActions, SqliteFeedback
 from kb.backends.sqlite.keyword import SqliteKeywords
 from kb.backends.sqlite.store import SqliteStore
 from kb.backends.sqlite.vectors import FaissVectors
@@ -24,6 +25,8 @@ class SqliteBackend:
         self.keywords = SqliteKeywords(self.store)
         self.keys = SqliteKeys(self.store)
         self.audit = SqliteAudit(self.store)
+        self.actions = SqliteActions(self.store)
+        self.feedback = SqliteFeedback(self.store)
 
     def vector_index(self, *, model: str, dim: int) -> FaissVectors:
         """The FAISS cache for this model, opened (and repaired against SQLite if needed)."""

@@ -190,6 +190,52 @@ def m007_originals_and_places(db: Database) -> None:
     )
 
 
+def m008_actions_and_feedback(db: Database) -> None:
+    """Action items read from documents (their status and owner editable, each edit audited) and
+    votes on search results and charter suggestions."""
+    db.execute(
+        """
+        CREATE TABLE actions (
+            id TEXT PRIMARY KEY,
+            document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            unit_id TEXT,
+            ord INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            owner TEXT,
+            due TEXT,
+            due_text TEXT,
+            status TEXT NOT NULL CHECK (status IN ('open', 'done', 'dropped')),
+            ticket TEXT,
+            section TEXT NOT NULL,
+            line_start INTEGER NOT NULL,
+            line_end INTEGER NOT NULL,
+            via TEXT,
+            warning TEXT,
+            edited_at TEXT,
+            edited_by TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_actions_document ON actions(document_id)")
+    db.execute("CREATE INDEX idx_actions_due ON actions(status, due)")
+    db.execute(
+        """
+        CREATE TABLE feedback (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            context TEXT NOT NULL,
+            query TEXT,
+            unit_id TEXT,
+            document_id TEXT,
+            vote INTEGER NOT NULL CHECK (vote IN (-1, 1)),
+            comment TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_feedback_at ON feedback(at)")
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     m001_create_tables,
     m002_vectors,
@@ -198,6 +244,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     m005_vectors_autoincrement,
     m006_unit_confidence,
     m007_originals_and_places,
+    m008_actions_and_feedback,
 ]
 
 

@@ -1,0 +1,228 @@
+"""Action items in the store: rows from what the reader found, listing, edits and recurring ones.
+
+Items are read at ingest into the record (`fields['actions']`, with their lines) and kept in the
+backend's action table, where a person may change the status or owner; a re-read of the same
+document keeps those edits, and a new version of a document takes them over for the items it keeps.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from kb.backends.base import ActionQuery, Backend, Filters, Ref
+from kb.reading.actions import STATUSES
+
+if TYPE_CHECKING:
+    from kb.core import Actor, KnowledgeBase
+
+RECURRING_SIMILARITY = 0.72  # cosine between two items' unit vectors to count as the same action
+RECURRING_MIN_DOCUMENTS = 2  # an action is recurring once it shows in this many documents
+
+
+class ActionError(ValueError):
+    """An edit that cannot be made: unknown status, nothing to change; the message says why."""
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+def rows_of(document_id: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Table rows for a document's items; an id depends on the document and the item's words, so
+    reading the same document again finds the same ids (and keeps their edits)."""
+    rows: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for ord_, item in enumerate(items, start=1):
+        digest = hashlib.sha1(_norm(item["text"]).encode()).hexdigest()[:8]
+        action_id = f"{document_id}-a{digest}"
+        if action_id in seen:
+            action_id = f"{action_id}{ord_}"
+        seen.add(action_id)
+        source = item.get("source") or {}
+        lines = source.get("lines") or [0, 0]
+        unit = item.get("unit")
+        rows.append(
+            {
+                "id": action_id,
+                "document_id": document_id,
+                "unit_id": f"{document_id}-{unit + 1:03d}" if isinstance(unit, int) else None,
+                "ord": ord_,
+                "text": item["text"],
+                "owner": item.get("owner"),
+                "due": item.get("due"),
+                "due_text": item.get("due_text"),
+                "status": item.get("status") if item.get("status") in STATUSES else "open",
+                "ticket": item.get("ticket"),
+                "section": source.get("section") or "",
+                "line_start": int(lines[0]),
+                "line_end": int(lines[-1]),
+                "via": source.get("via"),
+                "warning": item.get("warning"),
+                "edited_at": None,
+                "edited_by": None,
+            }
+        )
+    return rows
+
+
+def store_actions(
+    backend: Backend, document_id: str, fields: dict[str, Any], *, previous: str | None = None
+) -> int:
+    """Write a document's items (inside the caller's transaction); items a previous version had,
+    with the same words, keep the status and owner a person gave them there."""
+    items = fields.get("actions") if isinstance(fields.get("actions"), list) else []
+    rows = rows_of(document_id, items or [])
+    if previous:
+        edited = {
+            _norm(r["text"]): r for r in backend.actions.of_document(previous) if r["edited_at"]
+        }
+        for row in rows:
+            if (old := edited.get(_norm(row["text"]))) is not None:
+                row.update({k: old[k] for k in ("status", "owner", "edited_at", "edited_by")})
+    backend.actions.replace(document_id, rows)
+    return len(rows)
+
+
+def today() -> str:
+    return date.today().isoformat()
+
+
+def shown(row: dict[str, Any], *, on: str) -> dict[str, Any]:
+    """An action row as the CLI, API and pages show it: with `overdue` and its lines."""
+    out = {k: v for k, v in row.items() if k not in ("line_start", "line_end", "ord")}
+    out["lines"] = [row["line_start"], row["line_end"]]
+    out["overdue"] = bool(row["status"] == "open" and row["due"] and row["due"] < on)
+    return out
+
+
+def list_actions(
+    kb: KnowledgeBase,
+    *,
+    status: str = "open",
+    overdue: bool = False,
+    owner: str | None = None,
+    filters: Filters | None = None,
+    limit: int = 500,
+    on: str | None = None,
+) -> list[dict[str, Any]]:
+    """Items of current documents, overdue first; status 'all' for every status."""
+    on = on or today()
+    if status != "all" and status not in STATUSES:
+        raise ActionError(f"unknown status {status!r}; valid: {', '.join((*STATUSES, 'all'))}")
+    query = ActionQuery(
+        status=() if status == "all" else (status,),
+        overdue_on=on if overdue else None,
+        owner=owner.strip() if owner and owner.strip() else None,
+        filters=filters or Filters(),
+        limit=limit,
+    )
+    return [shown(r, on=on) for r in kb.backend.actions.query(query, today=on)]
+
+
+def update_action(
+    kb: KnowledgeBase,
+    action_id: str,
+    *,
+    status: str | None = None,
+    owner: str | None = None,
+    actor: Actor,
+) -> dict[str, Any] | None:
+    """Change an item's status or owner, audited in the same transaction; None if no such item."""
+    if status is None and owner is None:
+        raise ActionError("nothing to change: give a status or an owner")
+    if status is not None and status not in STATUSES:
+        raise ActionError(f"unknown status {status!r}; valid: {', '.join(STATUSES)}")
+    before = kb.backend.actions.get(action_id)
+    if before is None:
+        return None
+    changes: dict[str, Any] = {
+        "edited_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "edited_by": actor.name,
+    }
+    if status is not None:
+        changes["status"] = status
+    if owner is not None:
+        changes["owner"] = owner.strip() or None
+    with kb.write_lock, kb.store.transaction():
+        kb.backend.actions.update(action_id, changes)
+        kb.audit.record(
+            actor=actor.name,
+            action="action-update",
+            target=action_id,
+            detail={
+                "document": before["document_id"],
+                "before": {k: before[k] for k in ("status", "owner")},
+                "after": {k: changes[k] for k in ("status", "owner") if k in changes},
+                "via": actor.via,
+            },
+        )
+    after = kb.backend.actions.get(action_id)
+    assert after is not None
+    return shown(after, on=today())
+
+
+@dataclass
+class _Group:
+    rows: list[dict[str, Any]]
+    centre: np.ndarray
+
+
+def recurring(
+    kb: KnowledgeBase,
+    *,
+    filters: Filters | None = None,
+    min_documents: int = RECURRING_MIN_DOCUMENTS,
+    similarity: float = RECURRING_SIMILARITY,
+    limit: int = 20,
+) -> list[dict[str, Any]]:
+    """Action items that recur across documents, grouped by meaning (their units' stored vectors):
+    the same remediation asked for in several projects. Largest groups first."""
+    rows = kb.backend.actions.query(
+        ActionQuery(filters=filters or Filters(), limit=100_000), today=today()
+    )
+    rows = [r for r in rows if r["unit_id"]]
+    vectors = kb.store.vectors_for([Ref("unit", r["unit_id"]) for r in rows], kb.embedder.name)
+    groups: list[_Group] = []
+    for row in rows:
+        v = vectors.get(Ref("unit", row["unit_id"]))
+        if v is None:
+            continue
+        v = v / (np.linalg.norm(v) or 1.0)
+        best = max(groups, key=lambda g: float(g.centre @ v), default=None)
+        if best is not None and float(best.centre @ v) >= similarity:
+            best.rows.append(row)
+            centre = best.centre * (len(best.rows) - 1) + v
+            best.centre = centre / (np.linalg.norm(centre) or 1.0)
+        else:
+            groups.append(_Group([row], v))
+    out = []
+    for g in groups:
+        documents = {r["document_id"] for r in g.rows}
+        if len(documents) < min_documents:
+            continue
+        # the item nearest the group's centre names it
+        label = max(
+            g.rows,
+            key=lambda r: float(g.centre @ _unit(vectors[Ref("unit", r["unit_id"])])),
+        )
+        out.append(
+            {
+                "action": label["text"],
+                "documents": len(documents),
+                "departments": sorted({r["department"] for r in g.rows if r["department"]}),
+                "open": sum(1 for r in g.rows if r["status"] == "open"),
+                "items": [shown(r, on=today()) for r in g.rows],
+            }
+        )
+    out.sort(key=lambda g: (-g["documents"], -len(g["items"]), g["action"]))
+    return out[:limit]
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / (np.linalg.norm(v) or 1.0)  # type: ignore[no-any-return]
