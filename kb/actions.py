@@ -21,7 +21,6 @@ from kb.reading.actions import STATUSES
 if TYPE_CHECKING:
     from kb.core import Actor, KnowledgeBase
 
-RECURRING_SIMILARITY = 0.72  # cosine between two items' unit vectors to count as the same action
 RECURRING_MIN_DOCUMENTS = 2  # an action is recurring once it shows in this many documents
 
 
@@ -170,7 +169,30 @@ def update_action(
 @dataclass
 class _Group:
     rows: list[dict[str, Any]]
+    vectors: list[np.ndarray]
     centre: np.ndarray
+
+
+_LEAD = re.compile(r"^[A-Z][\w.'’ -]{1,40}?(:\s+|\s+(to|will)\s+)")
+_vector_cache: dict[tuple[str, str], np.ndarray] = {}
+
+
+def _core(text: str) -> str:
+    """What is to be done, without the owner in front ("Dana: ...", "Dana to ...")."""
+    return _LEAD.sub("", text, count=1).strip() or text
+
+
+def _vectors(kb: KnowledgeBase, texts: list[str]) -> list[np.ndarray]:
+    """The items' own words embedded (unit vectors carry their document's title, which keeps
+    the same action in two projects apart); kept in memory, as action texts rarely change."""
+    model = kb.embedder.name
+    missing = [t for t in dict.fromkeys(texts) if (model, t) not in _vector_cache]
+    if missing:
+        if len(_vector_cache) > 200_000:
+            _vector_cache.clear()
+        for t, v in zip(missing, kb.embedder.embed(missing), strict=True):
+            _vector_cache[(model, t)] = v / (np.linalg.norm(v) or 1.0)
+    return [_vector_cache[(model, t)] for t in texts]
 
 
 def recurring(
@@ -178,51 +200,91 @@ def recurring(
     *,
     filters: Filters | None = None,
     min_documents: int = RECURRING_MIN_DOCUMENTS,
-    similarity: float = RECURRING_SIMILARITY,
+    similarity: float | None = None,
     limit: int = 20,
 ) -> list[dict[str, Any]]:
-    """Action items that recur across documents, grouped by meaning (their units' stored vectors):
-    the same remediation asked for in several projects. Largest groups first."""
+    """Action items that recur across documents, grouped by meaning: the same remediation asked
+    for in several projects. Largest groups first."""
+    if similarity is None:
+        similarity = kb.settings.recurring_similarity
     rows = kb.backend.actions.query(
         ActionQuery(filters=filters or Filters(), limit=100_000), today=today()
     )
-    rows = [r for r in rows if r["unit_id"]]
-    vectors = kb.store.vectors_for([Ref("unit", r["unit_id"]) for r in rows], kb.embedder.name)
+    vectors = _vectors(kb, [_core(r["text"]) for r in rows])
     groups: list[_Group] = []
-    for row in rows:
-        v = vectors.get(Ref("unit", row["unit_id"]))
-        if v is None:
-            continue
-        v = v / (np.linalg.norm(v) or 1.0)
+    for row, v in zip(rows, vectors, strict=True):
         best = max(groups, key=lambda g: float(g.centre @ v), default=None)
         if best is not None and float(best.centre @ v) >= similarity:
             best.rows.append(row)
-            centre = best.centre * (len(best.rows) - 1) + v
+            best.vectors.append(v)
+            centre = np.sum(best.vectors, axis=0)
             best.centre = centre / (np.linalg.norm(centre) or 1.0)
         else:
-            groups.append(_Group([row], v))
+            groups.append(_Group([row], [v], v))
     out = []
+    on = today()
     for g in groups:
         documents = {r["document_id"] for r in g.rows}
         if len(documents) < min_documents:
             continue
         # the item nearest the group's centre names it
-        label = max(
-            g.rows,
-            key=lambda r: float(g.centre @ _unit(vectors[Ref("unit", r["unit_id"])])),
-        )
+        label = max(zip(g.rows, g.vectors, strict=True), key=lambda rv: float(g.centre @ rv[1]))
         out.append(
             {
-                "action": label["text"],
+                "action": label[0]["text"],
                 "documents": len(documents),
                 "departments": sorted({r["department"] for r in g.rows if r["department"]}),
                 "open": sum(1 for r in g.rows if r["status"] == "open"),
-                "items": [shown(r, on=today()) for r in g.rows],
+                "items": [shown(r, on=on) for r in g.rows],
             }
         )
     out.sort(key=lambda g: (-g["documents"], -len(g["items"]), g["action"]))
     return out[:limit]
 
 
-def _unit(v: np.ndarray) -> np.ndarray:
-    return v / (np.linalg.norm(v) or 1.0)  # type: ignore[no-any-return]
+CHECKLIST_SIMILARITY = 0.45  # least closeness between what a gap asks for and a past action
+RECURRING_BONUS = 0.05  # an action several projects needed ranks a little above a single one
+
+
+def checklists(
+    kb: KnowledgeBase, gaps: dict[str, tuple[str, str]], *, per_gap: int = 3
+) -> dict[str, list[dict[str, Any]]]:
+    """For each gap (code: (failure pattern, what it asks for)), what past projects had to do
+    afterwards, offered as checklist items: recurring actions close in meaning to the gap first,
+    then single items from projects that failed this way."""
+    if not gaps:
+        return {}
+    showing: dict[str, set[str]] = {}
+    for pattern, doc_id, _, _ in kb.store.pattern_documents():
+        showing.setdefault(pattern, set()).add(doc_id)
+    groups = recurring(kb, min_documents=1, limit=100_000)
+    if not groups:
+        return {code: [] for code in gaps}
+    centres = np.stack(_vectors(kb, [_core(g["action"]) for g in groups]))
+    asks = _vectors(kb, [ask for _, ask in gaps.values()])
+    out: dict[str, list[dict[str, Any]]] = {}
+    for (code, (pattern, _)), ask in zip(gaps.items(), asks, strict=True):
+        docs = showing.get(pattern, set())
+        scored = []
+        for g, closeness in zip(groups, centres @ ask, strict=True):
+            if closeness < CHECKLIST_SIMILARITY:
+                continue
+            shows = bool({a["document_id"] for a in g["items"]} & docs)
+            if g["documents"] < RECURRING_MIN_DOCUMENTS and not shows:
+                continue  # one project's item counts only where that project failed this way
+            recurs = g["documents"] >= RECURRING_MIN_DOCUMENTS
+            scored.append(
+                (float(closeness) + (RECURRING_BONUS if recurs else 0.0), float(closeness), g)
+            )
+        scored.sort(key=lambda x: -x[0])
+        out[code] = [
+            {
+                "action": g["action"],
+                "documents": g["documents"],
+                "departments": g["departments"],
+                "from": sorted({a["document_title"] for a in g["items"]})[:3],
+                "similarity": round(closeness, 3),
+            }
+            for _, closeness, g in scored[:per_gap]
+        ]
+    return out

@@ -419,8 +419,16 @@ def review(kb: Any, text: str, *, limit: int = 10) -> dict[str, Any]:
         entry["rank"] = rank
         entry["score"] = round(entry["score"], 4)
     sections = read_sections(reading)
+    from kb.actions import checklists
+
+    lists = checklists(kb, {f_.code: (FINDING_SEARCH[f_.code][0], f_.principle) for f_ in findings})
+    shown = []
+    for f_ in findings:
+        entry = f_.as_dict()
+        entry["checklist"] = lists.get(f_.code, [])
+        shown.append(entry)
     return {
-        "findings": [f_.as_dict() for f_ in findings],
+        "findings": shown,
         "suggestions": ranked,
         "sections": sections,
     }

@@ -85,6 +85,13 @@ class Settings(BaseSettings):
         description="read each passage's role, the document kind and its facts by meaning "
         "(false: headings and rules only, as before the reading layer)",
     )
+    recurring_similarity: float = Field(
+        default=0.55,
+        ge=0.0,
+        le=1.0,
+        description="how close in meaning (cosine) two action items must be to count as the same "
+        "recurring action",
+    )
     tagger: str = Field(
         default="hybrid", description="failure-pattern tagger: hybrid, cues or semantic"
     )

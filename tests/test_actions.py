@@ -66,7 +66,9 @@ def test_an_unreadable_due_date_is_kept_as_written_and_said() -> None:
         ("31/02/2024", None, None),
     ],
 )
-def test_due_dates_are_read_without_guessing(text: str, year: int | None, expected: str | None) -> None:
+def test_due_dates_are_read_without_guessing(
+    text: str, year: int | None, expected: str | None
+) -> None:
     assert parse_due(text, year=year) == expected
 
 
@@ -99,7 +101,11 @@ def test_a_change_is_audited_and_survives_reparse_and_a_new_version(
     changed = store.update_action(item["id"], status="done", actor=Actor("ana", "api"))
     assert changed is not None and changed["status"] == "done" and changed["edited_by"] == "ana"
     entry = store.audit.entries(limit=1)[0]
-    assert (entry["action"], entry["target"], entry["actor"]) == ("action-update", item["id"], "ana")
+    assert (entry["action"], entry["target"], entry["actor"]) == (
+        "action-update",
+        item["id"],
+        "ana",
+    )
     assert entry["detail"]["before"]["status"] == "open"
     store.reparse()
     assert store.get_action(item["id"])["status"] == "done"
@@ -110,7 +116,11 @@ def test_a_change_is_audited_and_survives_reparse_and_a_new_version(
     result = store.add(doc, source_key=str(FIXTURE.resolve()))
     assert result.status == "new-version"
     again = store.actions(owner="dana", status="all")
-    assert len(again) == 1 and again[0]["status"] == "done" and again[0]["document_id"] == result.document_id
+    assert (
+        len(again) == 1
+        and again[0]["status"] == "done"
+        and again[0]["document_id"] == result.document_id
+    )
     with pytest.raises(ActionError):
         store.update_action(item["id"], status="finished")
     assert store.update_action("nope", status="done") is None

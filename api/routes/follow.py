@@ -127,7 +127,7 @@ def pattern_feed(pattern: str, request: Request, kb: KB, who: Reader) -> Respons
             id=f"pattern/{name}/document/{d['id']}",
             title=d["title"],
             updated=d["ingested_at"],
-            link=f"{base}/doc/{d['id']}" + (f"#{d['unit_id']}" if d.get("unit_id") else ""),
+            link=f"{base}/doc/{d['id']}" + (f"#unit-{d['unit_id']}" if d.get("unit_id") else ""),
             summary=(d.get("evidence") or d.get("summary") or "")[:1000],
             categories=tuple(x for x in (d.get("kind"), d.get("department")) if x),
         )
@@ -172,7 +172,7 @@ def search_feed(
             title=h["title"],
             updated=stored.get(h["document_id"]) or "",
             link=f"{base}/doc/{h['document_id']}"
-            + (f"#{h['unit_id']}" if h.get("unit_id") else ""),
+            + (f"#unit-{h['unit_id']}" if h.get("unit_id") else ""),
             summary=(h.get("text") or h.get("snippet") or "")[:1000],
             categories=tuple(h.get("patterns") or ()),
         )
@@ -206,7 +206,8 @@ def actions_feed(
             id=f"action/{a['id']}",
             title=("OVERDUE: " if a["overdue"] else "") + a["text"][:200],
             updated=a.get("edited_at") or a.get("due") or "",
-            link=f"{base}/doc/{a['document_id']}" + (f"#{a['unit_id']}" if a["unit_id"] else ""),
+            link=f"{base}/doc/{a['document_id']}"
+            + (f"#unit-{a['unit_id']}" if a["unit_id"] else ""),
             summary=f"{a['owner'] or 'no owner'}; due {a['due'] or a['due_text'] or 'not given'}; "
             f"from {a['document_title']}",
             categories=("overdue",) if a["overdue"] else (),
@@ -219,7 +220,8 @@ def actions_feed(
             feed_id=f"actions?{request.url.query}",
             title=f"PoC Lessons KB: open action items{who_for}",
             self_url=str(request.url),
-            alternate=f"{base}/actions" + (f"?{request.url.query}" if request.url.query else ""),
+            alternate=f"{base}/action-items"
+            + (f"?{request.url.query}" if request.url.query else ""),
             entries=entries,
         )
     )

@@ -25,6 +25,7 @@ OWN_SCRIPTS_ELSEWHERE = ("/docs", "/redoc", "/docs/oauth2-redirect")  # FastAPI'
 
 HEADINGS = {403: "Not allowed", 401: "Sign in again", 503: "Starting up", 413: "Too large"}
 PAGE_POSTS = ("/submit", "/submit/confirm", "/charter", "/charter/assist", "/login", "/logout")
+PAGE_POSTS += ("/vote",)
 
 
 def _over_limit(request: Request) -> tuple[int, str] | None:
@@ -50,6 +51,9 @@ def install(app: FastAPI) -> None:
     app.state.templates = make_templates()
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(router)
+    from api.web.follow import router as follow_router
+
+    app.include_router(follow_router)
 
     @app.middleware("http")
     async def timed(

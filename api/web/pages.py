@@ -391,7 +391,15 @@ def patterns_page(request: Request, kb: KB, who: PageReader, templates: Template
 
     breakdown = kb.pattern_breakdown()
     definitions = {p.id: p.definition for p in patterns()}
-    return page(templates, request, "patterns.html", who, data=breakdown, definitions=definitions)
+    return page(
+        templates,
+        request,
+        "patterns.html",
+        who,
+        data=breakdown,
+        definitions=definitions,
+        recurring=kb.recurring_actions(limit=15),
+    )
 
 
 # --- sign-in --------------------------------------------------------------------------------

@@ -43,7 +43,9 @@ def test_actions_list_filter_and_patch_with_roles(client, stored, keys, kb):
     unknown = client.get("/actions", params={"colour": "red"}, headers=auth(keys["reader"]))
     assert unknown.status_code == 422 and "valid: status" in unknown.json()["detail"]
     target = owner["actions"][0]["id"]
-    refused = client.patch(f"/actions/{target}", json={"status": "done"}, headers=auth(keys["reader"]))
+    refused = client.patch(
+        f"/actions/{target}", json={"status": "done"}, headers=auth(keys["reader"])
+    )
     assert refused.status_code == 403
     ok = client.patch(
         f"/actions/{target}", json={"status": "done"}, headers=auth(keys["contributor"])
@@ -52,9 +54,21 @@ def test_actions_list_filter_and_patch_with_roles(client, stored, keys, kb):
     assert ok.json()["edited_by"] == "contributor-test"
     entry = kb.audit.entries(limit=1)[0]
     assert entry["action"] == "action-update" and entry["actor"] == "contributor-test"
-    assert client.patch("/actions/nope", json={"status": "done"}, headers=auth(keys["admin"])).status_code == 404
-    assert client.patch(f"/actions/{target}", json={"status": "x"}, headers=auth(keys["admin"])).status_code == 422
-    assert client.patch(f"/actions/{target}", json={}, headers=auth(keys["admin"])).status_code == 422
+    assert (
+        client.patch(
+            "/actions/nope", json={"status": "done"}, headers=auth(keys["admin"])
+        ).status_code
+        == 404
+    )
+    assert (
+        client.patch(
+            f"/actions/{target}", json={"status": "x"}, headers=auth(keys["admin"])
+        ).status_code
+        == 422
+    )
+    assert (
+        client.patch(f"/actions/{target}", json={}, headers=auth(keys["admin"])).status_code == 422
+    )
     assert client.get("/actions").status_code == 401  # keys exist: local mode is over
 
 

@@ -302,3 +302,108 @@ def test_keys_and_audit(backend):
     backend.audit.insert(at="t", actor="bob", action="delete", target="y", detail=None)
     assert [e["actor"] for e in backend.audit.entries(limit=10, actor=None)] == ["bob", "ann"]
     assert [e["action"] for e in backend.audit.entries(limit=10, actor="ann")] == ["submit"]
+
+
+def _action(doc_id: str, n: int, **over) -> dict:
+    row = {
+        "id": f"{doc_id}-a{n}",
+        "document_id": doc_id,
+        "unit_id": f"{doc_id}-001",
+        "ord": n,
+        "text": f"action {n}",
+        "owner": None,
+        "due": None,
+        "due_text": None,
+        "status": "open",
+        "ticket": None,
+        "section": "Actions",
+        "line_start": n,
+        "line_end": n,
+        "via": "table",
+        "warning": None,
+        "edited_at": None,
+        "edited_by": None,
+    }
+    return {**row, **over}
+
+
+def test_action_items_query_order_filters_and_kept_edits(filled, backend):
+    from kb.backends import ActionQuery
+
+    a = backend.actions
+    a.replace(
+        "aaaa00000001",
+        [
+            _action("aaaa00000001", 1, due="2024-01-31", owner="Dana Reyes"),
+            _action("aaaa00000001", 2, due="2099-01-01"),
+            _action("aaaa00000001", 3, status="done", due="2023-01-01"),
+            _action("aaaa00000001", 4),
+        ],
+    )
+    a.replace("bbbb00000002", [_action("bbbb00000002", 1, due="2024-06-30", owner="Lee")])
+    rows = a.query(ActionQuery(), today="2025-01-01")
+    # overdue (open, due before today) first, oldest first; then by due date; undated last
+    assert [r["id"] for r in rows][:2] == ["aaaa00000001-a1", "bbbb00000002-a1"]
+    assert rows[-1]["id"] == "aaaa00000001-a4"
+    assert rows[0]["document_title"] == "Claims bot" and rows[0]["department"] == "claims"
+    overdue = a.query(ActionQuery(overdue_on="2025-01-01"), today="2025-01-01")
+    assert {r["id"] for r in overdue} == {"aaaa00000001-a1", "bbbb00000002-a1"}
+    assert [r["id"] for r in a.query(ActionQuery(status=("done",)), today="2025-01-01")] == [
+        "aaaa00000001-a3"
+    ]
+    assert [r["owner"] for r in a.query(ActionQuery(owner="DANA"), today="2025-01-01")] == [
+        "Dana Reyes"
+    ]
+    claims = a.query(ActionQuery(filters=Filters(department=("claims",))), today="2025-01-01")
+    assert {r["document_id"] for r in claims} == {"aaaa00000001"}
+    assert a.update("aaaa00000001-a2", {"status": "dropped", "edited_at": "t", "edited_by": "me"})
+    assert not a.update("missing", {"status": "done"})
+    assert not a.update("aaaa00000001-a2", {"text": "not editable"})
+    # a re-read of the document keeps what a person changed, by id
+    a.replace(
+        "aaaa00000001",
+        [_action("aaaa00000001", 2, due="2099-01-01"), _action("aaaa00000001", 5)],
+    )
+    kept = {r["id"]: r for r in a.of_document("aaaa00000001")}
+    assert set(kept) == {"aaaa00000001-a2", "aaaa00000001-a5"}
+    assert (kept["aaaa00000001-a2"]["status"], kept["aaaa00000001-a2"]["edited_by"]) == (
+        "dropped",
+        "me",
+    )
+    assert a.get("aaaa00000001-a5")["status"] == "open"
+    backend.store.delete_document("aaaa00000001")
+    assert a.of_document("aaaa00000001") == [] and a.get("aaaa00000001-a2") is None
+
+
+def test_action_rows_roll_back_with_their_transaction(filled, backend):
+    with pytest.raises(RuntimeError), backend.store.transaction():
+        backend.actions.replace("aaaa00000001", [_action("aaaa00000001", 1)])
+        raise RuntimeError("crash half-way")
+    assert backend.actions.of_document("aaaa00000001") == []
+
+
+def test_feedback_entries(filled, backend):
+    f = backend.feedback
+    first = f.insert(
+        at="2026-01-01T00:00:00+00:00",
+        actor="ana",
+        context="search",
+        query="demo data",
+        unit_id="aaaa00000001-001",
+        document_id="aaaa00000001",
+        vote=1,
+        comment=None,
+    )
+    f.insert(
+        at="2026-02-01T00:00:00+00:00",
+        actor="ben",
+        context="charter",
+        query=None,
+        unit_id=None,
+        document_id="bbbb00000002",
+        vote=-1,
+        comment="not relevant",
+    )
+    rows = f.entries()
+    assert [r["id"] for r in rows][0] == first and [r["vote"] for r in rows] == [1, -1]
+    assert [r["actor"] for r in f.entries(since="2026-01-15")] == ["ben"]

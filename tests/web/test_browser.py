@@ -422,3 +422,35 @@ def test_charter_draft_survives_a_reload_and_downloads(local_server: Server, pag
     expect(editor).to_have_value(re.compile(r"## Exit criteria"))
     page.reload()
     expect(page.locator("#draft-restored")).to_have_count(0)
+
+
+def test_vote_on_a_search_result_without_leaving_the_page(local_server: Server, page: Page) -> None:
+    page.goto(local_server.url + "/?q=the+only+owner+left+and+the+project+stalled")
+    first = page.locator(".hit").first
+    expect(first).to_be_visible()
+    page.evaluate("window.__sameDocument = true")
+    first.get_by_role("button", name="Useful", exact=True).click()
+    expect(first.locator(".vote")).to_have_text("Thanks: noted.")
+    assert page.evaluate("window.__sameDocument") is True
+    with urllib.request.urlopen(local_server.url + "/feedback/stats") as r:
+        stats = json.loads(r.read())
+    assert stats["up"] >= 1
+    assert any(
+        q["query"] == "the only owner left and the project stalled" for q in stats["queries"]
+    )
+
+
+def test_action_items_page_overdue_first_and_mark_done(local_server: Server, page: Page) -> None:
+    page.goto(local_server.url + "/action-items")
+    expect(page.get_by_role("heading", name="Action items from past projects")).to_be_visible()
+    rows = page.locator("table.actions tbody tr")
+    expect(rows.first).to_have_class(re.compile("overdue"))
+    before = rows.count()
+    assert before > 10
+    shoot(page, "action-items")
+    text = rows.first.locator("td").first.inner_text()
+    rows.first.get_by_role("button", name="Done").click()
+    expect(page.locator("#action-count")).to_contain_text(f"{before - 1} items")
+    page.get_by_label("Status").select_option("done")
+    page.get_by_role("button", name="Show").click()
+    expect(page.locator("table.actions")).to_contain_text(text[:40])

@@ -39,6 +39,32 @@
     });
   }
 
+  // Votes on results and suggestions: sent without leaving the page (plain forms work too).
+  document.addEventListener("click", async (event) => {
+    const button = event.target.closest("button.vote-btn");
+    if (!button) return;
+    event.preventDefault();
+    const holder = button.closest(".vote");
+    const body = new URLSearchParams({
+      vote: button.value,
+      context: button.dataset.context || "search",
+      query: button.dataset.query || "",
+      unit_id: button.dataset.unit || "",
+      document_id: button.dataset.document || "",
+    });
+    try {
+      const response = await fetch("/vote", {
+        method: "POST",
+        headers: { "X-CSRF-Token": csrf(), "Content-Type": "application/x-www-form-urlencoded" },
+        body,
+      });
+      holder.textContent = response.ok ? "Thanks: noted." : `Not stored (${response.status}).`;
+    } catch (err) {
+      holder.textContent = "Not stored (no connection).";
+    }
+    holder.setAttribute("role", "status");
+  });
+
   // Charter assistant: findings and suggestions follow the text as it is typed.
   const editor = document.getElementById("charter");
   const panel = document.getElementById("assist");

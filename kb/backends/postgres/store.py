@@ -22,7 +22,17 @@ Conn = psycopg.Connection[DictRow]
 
 _JSON_COLUMNS = ("fields", "warnings")
 _TABLES = frozenset(
-    ("documents", "units", "vectors", "pattern_tags", "facets", "audit", "api_keys")
+    (
+        "documents",
+        "units",
+        "vectors",
+        "pattern_tags",
+        "facets",
+        "audit",
+        "api_keys",
+        "actions",
+        "feedback",
+    )  # fmt: skip
 )
 _DOCUMENT_COLUMNS = (
     "id, kind, title, project, department, use_case, phase_reached, outcome, source, source_key, "

@@ -28,6 +28,8 @@ _TABLES: tuple[str, ...] = (
     "facets",
     "audit",
     "api_keys",
+    "actions",
+    "feedback",
 )
 _TABLES += ("units_fts", "documents_fts")
 _CHUNK = 900  # bound parameters per statement, under SQLite's limit
