@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from kb.backends.base import ActionQuery, Backend, Filters, Ref
+from kb.backends.base import ActionQuery, Backend, Filters
 from kb.reading.actions import STATUSES
 
 if TYPE_CHECKING:

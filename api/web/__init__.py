@@ -24,8 +24,15 @@ OWN_SCRIPTS_ELSEWHERE = ("/docs", "/redoc", "/docs/oauth2-redirect")  # FastAPI'
 
 
 HEADINGS = {403: "Not allowed", 401: "Sign in again", 503: "Starting up", 413: "Too large"}
-PAGE_POSTS = ("/submit", "/submit/confirm", "/charter", "/charter/assist", "/login", "/logout")
-PAGE_POSTS += ("/vote",)
+PAGE_POSTS = (
+    "/submit",
+    "/submit/confirm",
+    "/charter",
+    "/charter/assist",
+    "/login",
+    "/logout",
+    "/vote",
+)
 
 
 def _over_limit(request: Request) -> tuple[int, str] | None:

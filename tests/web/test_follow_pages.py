@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.web.test_pages import Browser, app_client, web  # noqa: F401 - fixtures
+from tests.web.test_pages import Browser
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "follow" / "retro-minutes.md"
 

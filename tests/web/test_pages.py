@@ -60,18 +60,6 @@ class Browser:
         return self._send("POST", url, **kw)
 
 
-@pytest.fixture
-def app_client(tmp_path):
-    settings = Settings(db=tmp_path / "web.db", max_body_bytes=20_000)
-    with TestClient(create_app(settings, wait=True), base_url="http://127.0.0.1") as c:
-        yield c
-
-
-@pytest.fixture
-def web(app_client) -> Browser:
-    return Browser(app_client)
-
-
 def preview(web: Browser, text: str = PM, **fields: str):  # type: ignore[no-untyped-def]
     web.get("/submit")
     return web.post(
