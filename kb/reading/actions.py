@@ -41,7 +41,8 @@ _LABEL = re.compile(
     re.I | re.S,
 )
 _CHECKBOX = re.compile(r"^\[(?P<mark>[ xX✓✔])\]\s*(?P<what>.+)$", re.S)
-_NAME = r"[A-Z][a-zà-ÿ'’-]+(?:\s+(?:van |de |von )?[A-Z][a-zà-ÿ'’.-]*){0,2}|[A-Z]{2,3}(?:\s*(?:and|&|/)\s*[A-Z]{2,3})?"
+_ONE = r"[A-Z][a-zà-ÿ'’-]+(?:\s+(?:van |de |von )?[A-Z][a-zà-ÿ'’.-]*){0,2}"
+_NAME = rf"{_ONE}(?:\s+(?:and|&)\s+{_ONE})?|[A-Z]{{2,3}}(?:\s*(?:and|&|/)\s*[A-Z]{{2,3}})?"
 _PROSE = re.compile(
     rf"(?P<who>{_NAME})\s+(?:will|is to|are to|to|agreed to|has agreed to|have agreed to|owns|takes)\s+"
     r"(?P<what>[^.;]{6,200}?)\s+(?:by|before|until|no later than|due)\s+(?P<due>[^.;,()]{3,40})",
@@ -53,13 +54,15 @@ _NOT_A_NAME = {
     "time", "cost", "costs", "budget", "data", "accuracy", "work", "plan", "need", "goal", "aim",
     "target", "decision", "ability", "effort", "pilot", "poc", "project", "model", "system",
     "vendor", "business", "nothing", "one", "two", "three", "most", "some", "many", "access",
+    "recommendation", "note", "notes", "summary", "outcome", "purpose", "background",
+    "result", "results", "status", "risk", "lesson", "lessons", "action", "context", "question",
 }  # fmt: skip
 _WHO_LEAD = re.compile(rf"^(?P<who>{_NAME}):\s+\S")
 _OWNER_MARK = re.compile(
     r"\b(?:owner|owners|responsible|assigned to|assignee|who)\s*[:=]\s*(?P<who>[^;,)\]\n]+)", re.I
 )
 _DUE_MARK = re.compile(
-    r"\b(?P<label>due(?: date)?|deadline|target date|by|until|no later than)\s*[:=]?\s*(?P<due>[^;,)\]\n]{3,40})",
+    r"\b(?P<label>due(?: date)?|deadline|target date|target|by|until|till|no later than)\s*[:=]?\s*(?P<due>[^;,)\]\n]{3,40})",
     re.I,
 )
 _LEAD = re.compile(rf"^(?P<who>{_NAME})\s+(?:will|to|is to|are to)\s+\w")
@@ -154,11 +157,15 @@ def _clean(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip(" .;:-–—")
 
 
-def _owner(text: str) -> str | None:
+def _owner(text: str, names: set[str] | None = None) -> str | None:
+    """An owner marked in the text ("owner: X") or leading it ("X: do this"); a one-word lead
+    counts only when the document uses it as a name."""
     if m := _OWNER_MARK.search(text):
         return _clean(m["who"]) or None
     if (m := _WHO_LEAD.match(text)) and _is_name(m["who"]):
-        return m["who"]
+        who = m["who"]
+        if names is None or len(who.split()) > 1 or who.isupper() or who in names:
+            return who
     return None
 
 
@@ -166,7 +173,7 @@ def _due_text(text: str) -> str | None:
     """The due date as written: after "due" or "deadline" anything; after "by" only a date."""
     for m in _DUE_MARK.finditer(text):
         due = _clean(m["due"])
-        if m["label"].lower().startswith(("due", "deadline", "target")) or re.search(
+        if m["label"].lower().startswith(("due", "deadline", "target date")) or re.search(
             rf"\d|\b{_MONTH}|\b(end of|eo[mqy]|next|this)\b", due, re.I
         ):
             return due
@@ -203,10 +210,53 @@ def _ticket(text: str) -> str | None:
     return (m[1] or m[2]).rstrip(").,") if m else None
 
 
-def read_unit(unit: Unit, index: int, *, year: int | None) -> dict[str, Any] | None:
-    """The action item a unit holds, if it holds one."""
-    if unit.kind in ("prompt", "config") or unit.form == "code":
+def read_unit(
+    unit: Unit,
+    index: int,
+    *,
+    year: int | None,
+    author: str | None = None,
+    names: set[str] = frozenset(),  # type: ignore[assignment]
+) -> list[dict[str, Any]]:
+    """The action items a unit holds (a paragraph of next steps may hold several)."""
+    if unit.form == "code":
+        return []  # a fenced block is a prompt or a configuration, never a to-do
+    found = _structured(unit, index, year=year)
+    if found is not None:
+        return [found] if found else []
+    return _sentences(unit, index, year=year, author=author, names=names)
+
+
+_KEY = re.compile(
+    r"\b(?P<key>assignee|assigned to|owner|responsible|status|state|due date|due|deadline)\s*:\s*",
+    re.I,
+)
+
+
+def _inline_keys(text: str) -> tuple[str, dict[str, str]] | None:
+    """'PDM-141 Export the data  Assignee: Lukas Brandt  Status: Done  Due: 2023-10-20' (a ticket's
+    sub-task): the text before the keys and each key's value."""
+    keys = list(_KEY.finditer(text))
+    if not keys or keys[0].start() < 8:
         return None
+    values: dict[str, str] = {}
+    for k, nxt in zip(keys, [*keys[1:], None], strict=True):
+        value = text[k.end() : nxt.start() if nxt else len(text)].strip(" |;,")
+        name = k["key"].lower()
+        kind = "owner" if name in ("assignee", "assigned to", "owner", "responsible") else name
+        kind = "due" if kind in ("due date", "deadline") else "status" if kind == "state" else kind
+        values.setdefault(kind, value)
+    if "owner" not in values and "due" not in values:
+        return None
+    before = text[: keys[0].start()].strip(" |;,-–")
+    if before.endswith("(") or ":" in before or len(re.findall(r"\b[a-z]{3,}\b", before)) < 2:
+        return None  # a header line ("Reporter: ..."), not a task with its keys
+    return before, values
+
+
+def _structured(unit: Unit, index: int, *, year: int | None) -> dict[str, Any] | None:
+    """A table row, checkbox or labelled line: {} when the unit is one of those but no action,
+    None when it is none of them."""
     text = unit.text.strip()
     cells = _cells(text) if unit.form == "row" else None
     if cells:
@@ -222,40 +272,257 @@ def read_unit(unit: Unit, index: int, *, year: int | None) -> dict[str, Any] | N
                 unit, index, what, owner=owner, due=due, status=_status(state), ticket=ticket,
                 year=year, via="table",
             )  # fmt: skip
-        return None
+        return {}
     if m := _CHECKBOX.match(text):
-        what = m["what"]
+        what, owner, due = m["what"], _owner(m["what"]), _due_text(m["what"])
+        if owner is None and (seg := _segments(what, year)):
+            what, owner, due = seg[0], seg[1], seg[2] or due
         return _item(
-            unit, index, what, owner=_owner(what), due=_due_text(what),
+            unit, index, what, owner=owner, due=due,
             status=_status(None, checked=m["mark"] != " "), ticket=_ticket(what), year=year,
             via="checkbox",
         )  # fmt: skip
+    if unit.form != "row" and (keyed := _inline_keys(text)):
+        what, values = keyed
+        what = re.sub(r"^[A-Z][A-Z0-9]{1,9}-\d{1,6}\s*[:–-]?\s*", "", what)  # the ticket's own id
+        if what:
+            owner = values.get("owner")
+            owner = (
+                None if not owner or re.match(r"(?i)unassigned|none|-$|tbc|tbd", owner) else owner
+            )
+            if owner is not None and not _named(owner):
+                return {}  # a sentence that happens to say "owner:", not a task's keys
+            due = values.get("due")
+            due = None if not due or due in ("-", "—", "n/a") else due
+            return _item(
+                unit, index, what, owner=owner, due=due, status=_status(values.get("status")),
+                ticket=_ticket(text), year=year, via="keys",
+            )  # fmt: skip
     if m := _LABEL.search(text):
         what = m["what"]
         if m["label"].lower() == "ap" and not m["label"].isupper():
-            return None  # "ap" is an action point only as "AP:"
+            return {}  # "ap" is an action point only as "AP:"
+        what = re.sub(r"^\([^)]{1,40}\)\s*", "", what)  # "(from meeting 3) Dan to ..."
+        first, _, after = what.partition(". ")
         who = m["who"] if m["who"] and _is_name(m["who"]) else None
         owner = _owner(what) or who
         if owner is None and (p := _LEAD.match(what)) and _is_name(p["who"]):
             owner = p["who"]
         return _item(
-            unit, index, re.sub(r"\s*\((owner|due)[^)]*\)\s*", " ", what), owner=owner,
-            due=_due_text(what), status=_status(what if re.search(r"\((done|closed)\)|\bdone\b\W*$", what, re.I) else None),
+            unit, index, re.sub(r"\s*\((owner|due)[^)]*\)\s*", " ", first if after else what),
+            owner=owner, due=_due_text(first if after else what),
+            status=_status(after or (what if re.search(r"\((done|closed)\)|\bdone\b\W*$", what, re.I) else None)),
             ticket=_ticket(what), year=year, via="label",
         )  # fmt: skip
-    for sentence in re.split(r"(?<=[.!?])\s+", text):
-        p = _PROSE.search(sentence)
-        if p and _is_name(p["who"]) and re.search(r"\d|" + _MONTH, p["due"], re.I):
-            return _item(
-                unit, index, sentence, owner=p["who"], due=_clean(p["due"]), status="open",
-                ticket=_ticket(sentence), year=year, via="prose",
-            )  # fmt: skip
-    if unit.kind == "recommendation" and (owner := _owner(text)):
-        return _item(
-            unit, index, re.sub(r"\s*\((owner|due)[^)]*\)\s*", " ", text), owner=owner,
-            due=_due_text(text), status="open", ticket=_ticket(text), year=year, via="label",
-        )  # fmt: skip
     return None
+
+
+_ENUM = re.compile(r"^\s*(?:\(?[a-z]\)|\(?\d{1,2}\)|\d+(?:\.\d+)*\.?|[-*•·])\s+", re.I)
+_CHAT = re.compile(r"^\[[^\]]{3,40}\]\s*(?P<who>[^:\[\]]{2,40}):\s*(?P<rest>.+)$", re.S)
+_FROM = re.compile(r"^from:\s*(?P<who>[A-Z][^<\n,;]{1,60}?)\s*(<|\(|$|\S+@)", re.I)
+_ACTION_SECTION = re.compile(
+    r"action|next steps?|follow|to ?do|outstanding|open (items|points)|\btry\b|what happens next|"
+    r"close-?out|conditions|commitments|agreed",
+    re.I,
+)
+_SEGMENTS = re.compile(r"\s+(?:--|–|—|-)\s+")
+_VOTES = re.compile(r"\s*\(\d+\)\s*$")
+_FIRST_PERSON = re.compile(
+    r"(?:^|[.;:]\s+|\b(?:and|so|then|also)\s+)I(?:'ll|’ll| will| can| shall| am going to)\s+(?:also\s+)?"
+    r"(?!be\b|have\b|admit\b|say\b|miss\b|never\b|not\b|leave\b)(?P<what>\w.+)$"
+)
+_REQUEST = re.compile(
+    rf"^(?P<who>{_NAME}),\s+(?:please|could you|can you|would you|will you)\s+(?P<what>\w.+)$"
+)
+_START = re.compile(
+    rf"^(?P<who>{_NAME})(?:\s*\([^)]{{2,60}}\))?\s+(?:will|to|is to|are to|has agreed to|have agreed to|"
+    r"agreed to|is going to|offered to|owns)\s+(?P<what>\w.+)$"
+)
+_DATE_LIKE = re.compile(rf"\d|\b{_MONTH}|\bq[1-4]\b|\bh[12]\b|\bend of\b|\bweek\b", re.I)
+
+
+def _parenthesised(
+    sentence: str, year: int | None
+) -> tuple[str, str | None, str | None, str] | None:
+    """'TEXT (Owner, by DATE)' or 'TEXT (Owner - Name, DATE) - withdrawn': (text, owner, due, rest)."""
+    m = re.search(r"^(?P<text>.+?)\s*\((?P<inside>[^()]{2,90})\)\s*[.;]?\s*(?P<rest>.*)$", sentence)
+    if not m or len(m["text"].split()) < 3:
+        return None
+    inside = m["inside"]
+    who, _, when = inside.rpartition(",")
+    when = re.sub(r"^\s*(by|due|until|before)\s+", "", when.strip(), flags=re.I)
+    if not (
+        parse_due(when, year=year) or re.fullmatch(rf"(?i)(q[1-4]|h[12]|{_MONTH})\s*\d{{4}}", when)
+    ):
+        return None
+    if m["rest"] and not (_DONE.search(m["rest"]) or _DROPPED.search(m["rest"])):
+        return None  # the bracket is in the middle of a sentence, not the item's owner and date
+    who = _clean(re.sub(r"(?i)^(owner|by|lead)\s*[:=]?\s*", "", who))
+    if who and not _named(who):
+        return None
+    return m["text"], who or None, when, m["rest"]
+
+
+def _named(text: str) -> bool:
+    """A person, a team or a role as owners are written: short, capitalised, no figures."""
+    words = text.split()
+    return (
+        0 < len(words) <= 6
+        and text[:1].isupper()
+        and not re.search(r"\d|[:;!?()]|\.\s", text)
+        and words[0].lower() not in _NOT_A_NAME
+    )
+
+
+def _segments(sentence: str, year: int | None) -> tuple[str, str | None, str | None, str] | None:
+    """'TEXT -- Owner -- by DATE' or 'TEXT – Owner, DATE. Done 2 June.': (text, owner, due, rest)."""
+    parts = _SEGMENTS.split(_VOTES.sub("", sentence))
+    if (
+        len(parts) < 2
+        or len(parts[0].split()) < 3  # "Gate 2 – Go" is a decision; an action says what to do
+        or parse_due(parts[0], year=year)
+        or re.match(rf"^(?:{_MONTH}|week|wk|day|q[1-4])\b", parts[0], re.I)
+    ):
+        return None  # a timeline entry ("March 17 – Analysts onboarded") is not an action
+    owner = due = None
+    rest = []
+    for part in parts[1:]:
+        piece = part.strip().rstrip(".")
+        head, _, tail = piece.partition(",")
+        named = _named(head.strip())
+        if owner is None and named and tail.strip() and not parse_due(head, year=year):
+            owner = head.strip()
+            rest_tail = re.sub(r"^(by|due|until|before)\s+", "", tail.strip(), flags=re.I)
+            if _DATE_LIKE.search(rest_tail):
+                due = due or rest_tail.split(". ")[0].strip().rstrip(".")
+            rest.append(tail)
+        elif re.match(r"^(by|due|until|before)\b", piece, re.I) or (
+            _DATE_LIKE.search(piece) and parse_due(piece, year=year)
+        ):
+            due = due or re.sub(r"^(by|due|until|before)\s+", "", piece, flags=re.I)
+        elif (
+            _DONE.search(piece)
+            or _DROPPED.search(piece)
+            or re.search(r"\b(tbc|tbd|to be confirmed)\b", piece, re.I)
+        ):
+            rest.append(piece)
+        elif owner is None and _named(head.strip()):
+            owner = head.strip()
+            if tail.strip():
+                rest_tail = re.sub(r"^(by|due|until|before)\s+", "", tail.strip(), flags=re.I)
+                if _DATE_LIKE.search(rest_tail):
+                    due = due or rest_tail.split(".")[0].strip()
+                rest.append(tail)
+        else:
+            return None  # a sentence with a dash in it, not an item with its owner
+    if owner is None and due is None:
+        return None
+    return parts[0], owner, due, " ".join(rest)
+
+
+def _known(who: str, names: set[str]) -> bool:
+    """An owner at the start of a sentence: several words or initials, or a word the document
+    also writes capitalised in mid-sentence (so "Angela to decide" counts, "Extend to" does not)."""
+    if not _is_name(who):
+        return False
+    first = who.split()[0]
+    return len(who.split()) > 1 or first.isupper() or first in names
+
+
+_MID = re.compile(r"(?<=[a-z,;] )([A-Z][a-zà-ÿ'’-]+)")
+
+
+def known_names(doc: ParsedDocument) -> set[str]:
+    """First names the document uses for people: from the people the reader found, and words it
+    writes capitalised in mid-sentence more than once."""
+    from collections import Counter
+
+    mid = Counter(_MID.findall(doc.text))
+    lower = set(re.findall(r"\b[a-z][a-zà-ÿ'’-]+\b", doc.text))
+    names = {w for w, n in mid.items() if n > 1 and w.lower() not in lower} - {"I"}
+    for key in ("people", "owners", "stakeholders", "authors", "handoff_from", "handoff_to"):
+        for person in doc.fields.get(key) or []:
+            if isinstance(person, dict) and person.get("name"):
+                names.update(str(person["name"]).split())
+    return names
+
+
+def _sentences(
+    unit: Unit,
+    index: int,
+    *,
+    year: int | None,
+    author: str | None,
+    names: set[str] = frozenset(),  # type: ignore[assignment]
+) -> list[dict[str, Any]]:
+    text = unit.text.strip()
+    speaker = None
+    if m := _CHAT.match(text):
+        speaker, text = m["who"].strip(), m["rest"]
+    listed = bool(_ENUM.match(text)) or unit.form == "item"
+    in_actions = bool(_ACTION_SECTION.search(unit.section.split(" > ")[-1]))
+    expected = listed or in_actions  # where a list of follow-ups is written
+    out: list[dict[str, Any]] = []
+
+    def add(what: str, owner: str | None, due: str | None, status: str, via: str) -> None:
+        out.append(
+            _item(
+                unit,
+                index,
+                what,
+                owner=owner,
+                due=due,
+                status=status,
+                ticket=_ticket(what),
+                year=year,
+                via=via,
+            )
+        )
+
+    def add_sentence(sentence: str) -> None:
+        """One sentence that commits someone to something: by name, by request or in the first
+        person; in running prose only with a date, in a list or an actions section without."""
+        due = _due_text(sentence)
+        dated = due is not None and bool(_DATE_LIKE.search(due))
+        marked = _OWNER_MARK.search(sentence)
+        start = _START.match(sentence)
+        request = _REQUEST.match(sentence)
+        if marked and (dated or expected):
+            what = re.sub(r"\s*\((owner|due)[^)]*\)\s*", " ", sentence)
+            add(what, _clean(marked["who"]), due, "open", "label")
+        elif start and _known(start["who"], names) and (dated or expected):
+            add(sentence, start["who"], due, "open", "prose")
+        elif request and _known(request["who"], names) and (dated or expected or speaker):
+            add(sentence, request["who"], due, "open", "prose")
+        elif _FIRST_PERSON.search(sentence) and (dated or expected or speaker):
+            add(sentence, speaker or author, due, "open", "prose")
+        elif (p := _PROSE.search(sentence)) and _is_name(p["who"]) and _DATE_LIKE.search(p["due"]):
+            add(sentence, p["who"], _clean(p["due"]), "open", "prose")
+
+    body = _ENUM.sub("", text, count=1)
+    form = (_parenthesised(body, year) or _segments(body, year)) if expected else None
+    if form and (in_actions or (form[1] and form[2])):
+        what, owner, due, rest = form
+        owner = owner or _owner(what, names)
+        status = _status(rest) if rest else "open"
+        add(what, owner, due, status, "list")
+        return out
+    for sentence in re.split(r"(?<=[.!?])\s+(?=[A-Z(])", body):
+        add_sentence(sentence.strip())
+    if (
+        not out
+        and unit.kind == "recommendation"
+        and not re.match(r"^[\w ]{0,30}\bowners?\s*:", text, re.I)  # "Owner: ..." is metadata
+        and (owner := _owner(text, names))
+    ):
+        add(
+            re.sub(r"\s*\((owner|due)[^)]*\)\s*", " ", text),
+            owner,
+            _due_text(text),
+            "open",
+            "label",
+        )
+    return out
 
 
 def _year(doc: ParsedDocument) -> int | None:
@@ -270,7 +537,13 @@ def _year(doc: ParsedDocument) -> int | None:
 def read_actions(doc: ParsedDocument) -> None:
     """doc.fields['actions']: every action item, with the unit (by position) and lines it came from."""
     year = _year(doc)
-    items = [item for i, u in enumerate(doc.units) if (item := read_unit(u, i, year=year))]
+    items: list[dict[str, Any]] = []
+    author = None  # who is writing, for "I will ..." (the latest From: line in a thread)
+    names = known_names(doc)
+    for i, unit in enumerate(doc.units):
+        if m := _FROM.match(unit.text.strip()):
+            author = _clean(m["who"])
+        items += read_unit(unit, i, year=year, author=author, names=names)
     if items:
         doc.fields["actions"] = items
     else:
