@@ -166,3 +166,51 @@ def test_held_out_writer_items_are_found_with_few_false_ones(tmp_path: Path) -> 
     assert total["matched"] / total["found"] >= 0.9
     assert total["matched"] / total["expected"] >= 0.45
     assert total["owner"] / total["matched"] >= 0.75
+
+
+def test_digest_feedback_and_eval_from_feedback_commands(tmp_path: Path) -> None:
+    db = str(tmp_path / "cli.db")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["--db", db, "ingest", str(FIXTURE)]).exit_code == 0
+    md = runner.invoke(cli, ["--db", db, "digest", "--since", "7d"])
+    assert (
+        md.exit_code == 0
+        and "## Added (1)" in md.output
+        and "Retro: claims triage PoC" in md.output
+    )
+    data = json.loads(runner.invoke(cli, ["--db", db, "digest", "--format", "json"]).output)
+    assert data["overdue_total"] >= 3 and data["added"][0]["title"] == "Retro: claims triage PoC"
+    bad = runner.invoke(cli, ["--db", db, "digest", "--since", "last tuesday"])
+    assert bad.exit_code == 2 and "7d" in bad.output
+    none = runner.invoke(cli, ["--db", db, "eval", "--from-feedback"])
+    assert none.exit_code == 1 and "no search feedback" in none.output
+    hits = json.loads(
+        runner.invoke(cli, ["--db", db, "search", "production scans", "--json"]).output
+    )
+    unit = hits["hits"][0]["unit_id"]
+    vote = runner.invoke(
+        cli,
+        [
+            "--db",
+            db,
+            "feedback",
+            "add",
+            "--vote",
+            "up",
+            "--unit",
+            unit,
+            "--query",
+            "production scans",
+        ],
+    )
+    assert vote.exit_code == 0, vote.output
+    missing = runner.invoke(cli, ["--db", db, "feedback", "add", "--vote", "up", "--unit", "nope"])
+    assert missing.exit_code == 1 and "no unit" in missing.output
+    stats = runner.invoke(cli, ["--db", db, "feedback", "stats"])
+    assert "1 votes: 1 up, 0 down" in stats.output
+    judged = runner.invoke(cli, ["--db", db, "eval", "--from-feedback", "--mode", "bm25", "--json"])
+    assert judged.exit_code == 0, judged.output
+    result = json.loads(judged.output)
+    assert result["queries"] == 1 and result["table"]["bm25"]["recall@10"] == 1.0
+    both = runner.invoke(cli, ["--db", db, "eval"])
+    assert both.exit_code == 2 and "--from-feedback" in both.output

@@ -147,3 +147,15 @@ def test_digest_json_and_markdown(client, stored):
     assert "## Added (1)" in md.text
     bad = client.get("/digest", params={"since": "last tuesday"})
     assert bad.status_code == 422 and "7d" in bad.json()["detail"]
+
+
+def test_feeds_follow_the_readers_key_rules(client, stored, keys):
+    assert client.get("/feeds/actions.atom").status_code == 401
+    assert client.get("/feeds/patterns/handoff-loss.atom").status_code == 401
+    ok = client.get("/feeds/actions.atom", headers=auth(keys["reader"]))
+    assert ok.status_code == 200 and _valid_atom(ok.content).entries
+    assert client.post("/feedback", json={"vote": "up", "document_id": stored}).status_code == 401
+    voted = client.post(
+        "/feedback", json={"vote": "up", "document_id": stored}, headers=auth(keys["reader"])
+    )
+    assert voted.status_code == 201 and voted.json()["actor"] == "reader-test"

@@ -170,3 +170,53 @@ def test_vectors_are_not_mistaken_across_documents(filled):
     assert Ref("document", doc["id"]) in vectors
     assert all(ref.id.startswith(doc["id"]) for ref in vectors)  # its units' and its own only
     assert all(v.shape == (filled.embedder.dim,) for v in vectors.values())
+
+
+def test_action_items_and_feedback_on_each_backend(filled, backend_name, tmp_path, request):
+    """The follow-through on each backend: items listed overdue first and filtered, an edit that
+    survives a reparse, a copy and an export/import, and votes judged by `kb eval --from-feedback`."""
+    from kb.core import Actor
+
+    items = filled.actions(status="all", on="2026-01-01")
+    assert len(items) > 50 and items[0]["overdue"]
+    claims = filled.actions(status="all", filters={"department": ["claims"]})
+    assert claims and {i["department"] for i in claims} == {"claims"}
+    target = items[0]
+    filled.update_action(target["id"], status="dropped", owner="Ops desk", actor=Actor("ana"))
+    filled.reparse()
+    kept = filled.get_action(target["id"])
+    assert (kept["status"], kept["owner"], kept["edited_by"]) == ("dropped", "Ops desk", "ana")
+    unit = filled.search("clean demo data instead of production", limit=3)["hits"][0]
+    filled.add_feedback(vote="up", query="clean demo data", unit_id=unit["unit_id"])
+    other = (
+        str(tmp_path / "copy.db")
+        if backend_name == "postgres"
+        else request.getfixturevalue("pg_url")
+    )
+    filled.copy_to(other)
+    copy = KnowledgeBase(Settings(db=other))
+    try:
+        assert copy.get_action(target["id"])["status"] == "dropped"
+        assert len(copy.actions(status="all")) == len(items)
+    finally:
+        copy.close()
+    export = tmp_path / "export.jsonl"
+    runner = CliRunner()
+    assert (
+        runner.invoke(cli, ["--db", filled.settings.store, "export", "-o", str(export)]).exit_code
+        == 0
+    )
+    fresh = str(tmp_path / "imported.db")
+    done = runner.invoke(cli, ["--db", fresh, "import", str(export)])
+    assert done.exit_code == 0, done.output
+    imported = KnowledgeBase(Settings(db=fresh))
+    try:
+        assert imported.get_action(target["id"])["owner"] == "Ops desk"
+    finally:
+        imported.close()
+    judged = runner.invoke(
+        cli,
+        ["--db", filled.settings.store, "eval", "--from-feedback", "--mode", "hybrid", "--json"],
+    )
+    assert judged.exit_code == 0, judged.output
+    assert json.loads(judged.output)["queries"] == 1
