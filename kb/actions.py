@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from kb.backends.base import ACTION_STATUSES as STATUSES
 from kb.backends.base import ActionQuery, Backend, Filters
-from kb.reading.actions import STATUSES
 
 if TYPE_CHECKING:
     from kb.core import Actor, KnowledgeBase

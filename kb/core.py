@@ -22,7 +22,6 @@ from kb.embeddings import Embedder
 from kb.files import expand
 from kb.ingesting import Parsed, is_archive, parse_bytes, read_file
 from kb.keys import KeyStore
-from kb.reading.actions import read_actions
 from kb.records import ParsedDocument
 from kb.results import Report, Result
 from kb.rows import facets_of, original_of, records_of
@@ -304,6 +303,8 @@ class KnowledgeBase:
             vectors = self.embed_and_read([doc])[0]
 
         self._tag(doc, vectors[:-1])
+        from kb.reading.actions import read_actions  # not imported by a search: a faster cold start
+
         read_actions(doc)
         previous = self.store.current_version_at(source_key)
         row, units, tags = records_of(doc, source_key=source_key, previous=previous)

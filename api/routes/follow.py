@@ -13,10 +13,10 @@ from api.deps import KB, Contributor, FilterQuery, Reader
 from api.problems import PROBLEM_SCHEMA, Problem
 from kb.actions import ActionError
 from kb.backends import FACETS
+from kb.backends.base import ACTION_STATUSES as STATUSES
 from kb.core import Actor
 from kb.feedback import CONTEXTS, FeedbackError, NotFound
 from kb.filters import FilterError
-from kb.reading.actions import STATUSES
 from kb.search import SearchError
 from kb.taxonomy import resolve
 

@@ -12,10 +12,10 @@ from api.deps import FilterQuery
 from api.web.pages import Templates, page
 from api.web.session import KB, CsrfChecked, PageContributor, PageReader, safe_next
 from kb.actions import ActionError
+from kb.backends.base import ACTION_STATUSES as STATUSES
 from kb.core import Actor
 from kb.feedback import FeedbackError, NotFound
 from kb.filters import FilterError
-from kb.reading.actions import STATUSES
 
 router = APIRouter(include_in_schema=False)
 PAGE_STATUSES = (*STATUSES, "all")

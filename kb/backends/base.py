@@ -276,6 +276,7 @@ class AuditStore(Protocol):
     def entries(self, *, limit: int, actor: str | None) -> list[dict[str, Any]]: ...
 
 
+ACTION_STATUSES = ("open", "done", "dropped")  # an action item's status, declared once
 ACTION_COLUMNS: tuple[str, ...] = (
     "id", "document_id", "unit_id", "ord", "text", "owner", "due", "due_text", "status", "ticket",
     "section", "line_start", "line_end", "via", "warning", "edited_at", "edited_by",

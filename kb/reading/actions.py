@@ -13,9 +13,10 @@ import re
 from datetime import date
 from typing import Any
 
+from kb.backends.base import ACTION_STATUSES
 from kb.records import ParsedDocument, Source, Unit
 
-STATUSES = ("open", "done", "dropped")
+STATUSES = ACTION_STATUSES
 
 _ACTION_COLUMN = re.compile(
     r"^(#\s*)?(agreed |open |follow-?up |next )?(action( item)?s?|item|task|to-?do|follow-?ups?|"
