@@ -454,3 +454,16 @@ def test_action_items_page_overdue_first_and_mark_done(local_server: Server, pag
     page.get_by_label("Status").select_option("done")
     page.get_by_role("button", name="Show").click()
     expect(page.locator("table.actions")).to_contain_text(text[:40])
+
+
+def test_vote_on_a_charter_suggestion(local_server: Server, page: Page) -> None:
+    page.goto(local_server.url + "/charter")
+    panel = page.locator("#assist")
+    expect(panel).to_have_attribute("data-checks", "1")
+    first = panel.locator(".suggestions li").first
+    expect(first).to_be_visible()
+    first.get_by_role("button", name="Not useful").click()
+    expect(first.locator(".vote")).to_have_text("Thanks: noted.")
+    with urllib.request.urlopen(local_server.url + "/feedback/stats") as r:
+        stats = json.loads(r.read())
+    assert stats["by_context"]["charter"]["down"] >= 1
