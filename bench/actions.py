@@ -96,12 +96,16 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     base = ROOT / "corpus" / "actions"
-    writers = args.writers or sorted(p.name for p in base.iterdir() if (p / "expected.json").exists())
+    writers = args.writers or sorted(
+        p.name for p in base.iterdir() if (p / "expected.json").exists()
+    )
     results = {w: run(base / w) for w in writers}
     if args.json:
         print(json.dumps(results, indent=1))
         return
-    print(f"{'set':<44}{'exp':>4} {'found':>5} {'prec':>6} {'recall':>6} {'owner':>6} {'due':>6} {'status':>6}")
+    print(
+        f"{'set':<44}{'exp':>4} {'found':>5} {'prec':>6} {'recall':>6} {'owner':>6} {'due':>6} {'status':>6}"
+    )
     for writer, result in results.items():
         print(f"{writer:<44}" + figures(result["total"]))
         if args.by_document:
