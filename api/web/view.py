@@ -34,12 +34,14 @@ FIELD_ORDER = (
     "success_criteria",
     "exit_criteria",
     "kpis",
+    "actions",
     "summary",
 )
 FIELD_LABELS = {
     "use_case": "Use case",
     "phase_reached": "Phase reached",
     "kpis": "Business KPIs",
+    "actions": "Action items",
     "handoff_from": "Handed over by",
     "handoff_to": "Handed over to",
     "start": "Started",
@@ -198,6 +200,10 @@ def field_text(name: str, value: Any) -> str:
                 if value.get(key):
                     parts.append(f"{key} {value[key]}")
             return " · ".join(p for p in parts if p) or str(value.get("text", ""))
+        if "status" in value and "text" in value:  # an action item
+            due = value.get("due") or value.get("due_text")
+            bits = [value.get("owner") or "no owner", f"due {due}" if due else "", value["status"]]
+            return f"{value['text']} ({', '.join(b for b in bits if b)})"
         if "gate" in value:
             bits = [str(value.get("gate") or ""), str(value.get("decision") or "")]
             line = " — ".join(b for b in bits if b)

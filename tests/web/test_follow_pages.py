@@ -103,3 +103,11 @@ def test_patterns_page_shows_recurring_actions(web: Browser, tmp_path: Path) -> 
     section = page.text.split('id="recurring-h"', 1)[1]
     assert "Add the business owner to the gate 0 charter template" in section
     assert "in 2 documents" in section
+
+
+def test_the_document_page_lists_its_action_items_with_their_lines(web: Browser) -> None:
+    doc_id = _store(web)
+    page = web.get(f"/doc/{doc_id}")
+    field = page.text.split('id="field-actions"', 1)[1].split("</dd>", 1)[0]
+    assert "Add the business owner at gate 0 (Dana Reyes, due 2024-05-01, open)" in field
+    assert "end of Q3-ish" in field and "from Retro: claims triage PoC &gt; Action items" in field
