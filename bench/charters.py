@@ -1,6 +1,6 @@
 """Charter findings against the expected codes of the 20 charters in corpus/charters: precision/recall.
 
-Run on purpose:  python bench/charters.py [--show]
+Run on purpose:  python bench/charters.py [--show] [--rules-only]
 """
 
 from __future__ import annotations
@@ -15,8 +15,14 @@ ROOT = Path(__file__).resolve().parent.parent
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--show", action="store_true", help="print each charter's differences")
+    parser.add_argument(
+        "--rules-only", action="store_true", help="without the aspect model (the rules alone)"
+    )
     args = parser.parse_args()
     from kb.charter import CODES, check
+    from kb.embeddings import make_embedder
+
+    embedder = None if args.rules_only else make_embedder("onnx", cache_dir=None)
 
     counts = {c: {"tp": 0, "fp": 0, "fn": 0} for c in CODES}
     exact = 0
@@ -24,7 +30,8 @@ def main() -> None:
     for folder in (ROOT / "corpus" / "charters", ROOT / "corpus" / "charters" / "extra"):
         expected = json.loads((folder / "expected.json").read_text())
         for name, codes in expected.items():
-            got = {x.code for x in check((folder / name).read_text("utf-8"))}
+            text = (folder / name).read_text("utf-8")
+            got = {x.code for x in check(text, embedder=embedder)}
             want = set(codes)
             total += 1
             exact += got == want

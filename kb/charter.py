@@ -229,8 +229,14 @@ def _problem(reading: CharterReading, lower: str) -> list[tuple[str, str, int]]:
     return named or keyed or _addressed(_hits(reading, _PRESENT["no-business-problem"]))
 
 
-def check(text: str) -> list[Finding]:
-    """The findings for a charter: each code the charter triggers, with evidence and principle."""
+def check(
+    text: str, *, embedder: Any = None, withdrawn: list[dict[str, Any]] | None = None
+) -> list[Finding]:
+    """The findings for a charter: each code the charter triggers, with evidence and principle.
+
+    With the embedder the aspect model was trained with, a "missing" finding is withdrawn when a
+    sentence addresses the aspect by its meaning (kb.charter_aspects); what withdrew it goes into
+    `withdrawn`, so a reader sees why no finding was raised."""
     text = blank_placeholders(text)
     reading = read(text)
     out: list[Finding] = []
@@ -315,7 +321,31 @@ def check(text: str) -> list[Finding]:
     ]
     if not ops:
         add("no-operations-owner", _hits(reading, _PRESENT["no-operations-owner"]))
+    if embedder is not None and out:
+        out = _withdraw(out, reading, embedder, withdrawn)
     return sorted(out, key=lambda x: CODES.index(x.code))
+
+
+def _withdraw(
+    findings: list[Finding],
+    reading: CharterReading,
+    embedder: Any,
+    withdrawn: list[dict[str, Any]] | None,
+) -> list[Finding]:
+    from kb.charter_aspects import ASPECT_OF, aspect_model
+
+    model = aspect_model()
+    if model is None:
+        return findings
+    addressed = model.addressed(reading.sentences, embedder)
+    kept = []
+    for finding in findings:
+        evidence = addressed.get(ASPECT_OF.get(finding.code, ""))
+        if evidence is None:
+            kept.append(finding)
+        elif withdrawn is not None:
+            withdrawn.append({"code": finding.code, **evidence})
+    return kept
 
 
 # Which past failures bear on each gap: the pattern to filter by and what to ask for.
@@ -391,7 +421,8 @@ def _content_query(reading: CharterReading, limit: int = 600) -> str:
 def review(kb: Any, text: str, *, limit: int = 10) -> dict[str, Any]:
     """Findings, then the past lessons that apply: from the charter's content and from each finding."""
     reading = read(text)
-    findings = check(text)
+    withdrawn: list[dict[str, Any]] = []
+    findings = check(text, embedder=kb.embedder, withdrawn=withdrawn)
     pooled: dict[str, dict[str, Any]] = {}
 
     def pool(hits: list[dict[str, Any]], reason: str, weight: float) -> None:
@@ -429,6 +460,7 @@ def review(kb: Any, text: str, *, limit: int = 10) -> dict[str, Any]:
         shown.append(entry)
     return {
         "findings": shown,
+        "addressed": withdrawn,  # gaps the rules saw that a sentence answers by its meaning
         "suggestions": ranked,
         "sections": sections,
     }

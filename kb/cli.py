@@ -835,6 +835,10 @@ def charter_check(obj: Context, path: Any, limit: int, as_json: bool) -> None:
         )
         click.echo(f"      evidence: {where}")
         click.echo(f"      principle: {f['principle']}")
+    if result.get("addressed"):
+        click.secho("Answered in the charter (read by meaning, so no finding)", bold=True)
+        for a in result["addressed"]:
+            click.echo(f"  {a['code']}: line {a['line']}: {a['text'][:140]}")
     click.secho(f"Suggested lessons ({len(result['suggestions'])})", bold=True)
     for s in result["suggestions"]:
         click.echo(f"  {s['rank']:>2}. {s['title']}  [{s['kind']}]  {s['source']}")

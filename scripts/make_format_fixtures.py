@@ -23,11 +23,17 @@ TWINS = {
     "fraud-postmortem": ROOT / "corpus/postmortems/a-claims-fraud-anomaly.md",
     "peoplebot-handoff": ROOT / "corpus/handoffs/hr-peoplebot-handoff.md",
     "askhr-postmortem": ROOT / "corpus/postmortems/a-hr-policy-chatbot.md",
-    "chilled-closeout": ROOT / "corpus/reading/writer-a/docs/brackenfield-chilled-forecast-poc-closeout.md",
+    "chilled-closeout": ROOT
+    / "corpus/reading/writer-a/docs/brackenfield-chilled-forecast-poc-closeout.md",
 }
 REGISTER = ROOT / "corpus/reading/writer-a/docs/line3-inspection-lessons-register.md"
 # how each twin travels by e-mail: in the body (HTML with a text part) or as an attachment
-MAIL = {"fraud-postmortem": "body", "peoplebot-handoff": "docx", "askhr-postmortem": "body", "chilled-closeout": "pdf"}
+MAIL = {
+    "fraud-postmortem": "body",
+    "peoplebot-handoff": "docx",
+    "askhr-postmortem": "body",
+    "chilled-closeout": "pdf",
+}
 
 
 def word_form(text: str) -> str:
@@ -56,7 +62,15 @@ def run(*args: str, cwd: Path | None = None) -> None:
 
 
 def pandoc(src: Path, dest: Path, *extra: str) -> None:
-    run("pandoc", "-f", "markdown+hard_line_breaks-yaml_metadata_block", str(src), "-o", str(dest), *extra)
+    run(
+        "pandoc",
+        "-f",
+        "markdown+hard_line_breaks-yaml_metadata_block",
+        str(src),
+        "-o",
+        str(dest),
+        *extra,
+    )
 
 
 def soffice(src: Path, dest: Path, to: str) -> None:
@@ -76,7 +90,9 @@ def mail(name: str, twin: Path, how: str) -> None:
         text = twin.read_text("utf-8")
         html = subprocess.run(
             ["pandoc", "-f", "markdown+hard_line_breaks", "-t", "html", str(twin)],
-            check=True, capture_output=True, text=True,
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout
         msg.set_content(text)
         msg.add_alternative(f"<html><body>{html}</body></html>", subtype="html")
@@ -85,8 +101,13 @@ def mail(name: str, twin: Path, how: str) -> None:
             "Hello all,\n\nThe write-up is attached, as promised at the review.\n\nBest,\nDana\n"
         )
         attached = OUT / f"{name}.{how}"
-        subtype = {"docx": "vnd.openxmlformats-officedocument.wordprocessingml.document", "pdf": "pdf"}[how]
-        msg.add_attachment(attached.read_bytes(), maintype="application", subtype=subtype, filename=attached.name)
+        subtype = {
+            "docx": "vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "pdf": "pdf",
+        }[how]
+        msg.add_attachment(
+            attached.read_bytes(), maintype="application", subtype=subtype, filename=attached.name
+        )
     (OUT / f"{name}.eml").write_bytes(bytes(msg))
 
 
@@ -128,8 +149,13 @@ def outlook(name: str) -> None:
     twin = OUT / f"{name}.md"
     title = twin.read_text("utf-8").splitlines()[0].lstrip("# ").strip()
     run(
-        "node", str(ROOT / "scripts" / "make_msg.js"), str(OUT / f"{name}.msg"), title, str(twin),
-        "Dana Whitfield", "dana.whitfield@example.org",
+        "node",
+        str(ROOT / "scripts" / "make_msg.js"),
+        str(OUT / f"{name}.msg"),
+        title,
+        str(twin),
+        "Dana Whitfield",
+        "dana.whitfield@example.org",
     )
 
 
@@ -149,7 +175,9 @@ def locked() -> None:
 
 def main() -> int:
     if not (shutil.which("pandoc") and shutil.which("soffice")):
-        print("needs pandoc and LibreOffice (apt-get install pandoc libreoffice-writer libreoffice-impress)")
+        print(
+            "needs pandoc and LibreOffice (apt-get install pandoc libreoffice-writer libreoffice-impress)"
+        )
         return 1
     shutil.rmtree(OUT, ignore_errors=True)
     OUT.mkdir(parents=True)
@@ -159,7 +187,9 @@ def main() -> int:
         pandoc(md, OUT / f"{name}.docx")
         pandoc(md, OUT / f"{name}.pptx", "--slide-level=2")
         soffice(OUT / f"{name}.docx", OUT / f"{name}.pdf", "pdf")
-        soffice(OUT / f"{name}.docx", OUT / f"{name}.odt", "odt")  # pandoc's own .odt has malformed styles.xml
+        soffice(
+            OUT / f"{name}.docx", OUT / f"{name}.odt", "odt"
+        )  # pandoc's own .odt has malformed styles.xml
     for name, twin in TWINS.items():
         mail(name, OUT / f"{name}.md", MAIL[name])
     register_xlsx()

@@ -83,7 +83,7 @@ def test_charter_check_cli_and_api(tmp_path):
         )
         assert r.status_code == 200
         assert sorted(f["code"] for f in r.json()["findings"]) == EXPECTED[path.name]
-        assert set(r.json()) == {"findings", "suggestions", "sections"}
+        assert set(r.json()) == {"findings", "addressed", "suggestions", "sections"}
         partial = client.post(
             "/charters/check", json={"content": "# Chatbot for HR\n\nWe want to try an LLM"}
         )

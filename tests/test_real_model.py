@@ -80,3 +80,28 @@ def test_ingest_with_hybrid_tagger(tmp_path, corpus_dir, monkeypatch, no_network
     tag = next(t for t in shown["patterns"] if t["pattern"] == "handoff-loss")
     unit = next(u for u in shown["units"] if u["id"] == tag["unit_id"])
     assert tag["evidence"] in unit["text"]
+
+
+def test_charter_review_withdraws_a_gap_the_charter_answers_in_its_own_words(tmp_path, no_network):
+    """The aspect model (real MiniLM vectors) reads an owner named in prose that the rules miss,
+    withdraws that finding, and says which line answered it; a negated sentence answers nothing."""
+    from kb import KnowledgeBase, Settings
+    from kb.charter import review
+
+    kb = KnowledgeBase(Settings(db=tmp_path / "c.db", embedder="onnx"))
+    text = (
+        "# Invoice reader PoC\n\n"
+        "Accounts payable staff key 9,000 supplier invoices a month by hand.\n\n"
+        "Hanne Lindqvist from Accounts Payable will lead this PoC, with Pieter Claes from Finance IT.\n"
+    )
+    rules = {
+        f["code"] for f in review(KnowledgeBase(Settings(db=tmp_path / "r.db")), text)["findings"]
+    }
+    result = review(kb, text)
+    codes = {f["code"] for f in result["findings"]}
+    withdrawn = {a["code"]: a for a in result["addressed"]}
+    assert "no-owner" in rules and "no-owner" not in codes
+    assert withdrawn["no-owner"]["line"] == 5 and "Hanne Lindqvist" in withdrawn["no-owner"]["text"]
+    negated = review(kb, text.replace("will lead this PoC", "will not lead this PoC; no owner yet"))
+    assert "no-owner" in {f["code"] for f in negated["findings"]}
+    kb.close()

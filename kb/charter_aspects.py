@@ -1,0 +1,99 @@
+"""What a charter's sentences speak to, from their meaning: a linear model per aspect over the
+MiniLM vector of each sentence, trained on charter sentences labelled by independent writers
+(`python scripts/train_charter.py`). It only ever withdraws a "missing" finding the rules raised,
+when a sentence that is not negated or deferred addresses the aspect; it never adds one, so a
+charter's review can only become more careful, never noisier."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+MODEL_PATH = Path(__file__).resolve().parent / "data" / "charter-aspects.npz"
+THRESHOLD = 0.7  # chosen training on one writer and testing on the other (writers d and e)
+# the finding each aspect answers ("single-owner" counts names; the rules keep it)
+ASPECT_OF: dict[str, str] = {
+    "no-business-problem": "business-problem",
+    "no-success-criteria": "success-criteria",
+    "unmeasurable-success-criteria": "success-threshold",
+    "no-business-kpi": "business-kpi",
+    "no-exit-criteria": "exit-criteria",
+    "no-end-user-involvement": "end-users",
+    "no-production-data": "production-data",
+    "no-security-review": "security",
+    "no-scale-plan": "scale-cost",
+    "no-owner": "owner",
+    "no-pilot-phase": "pilot-plan",
+    "no-gates": "gates",
+    "no-documentation-plan": "documentation",
+    "no-operations-owner": "operations-owner",
+}
+ASPECTS = tuple(sorted(set(ASPECT_OF.values())))
+# a sentence that refuses, negates or puts off an aspect does not address it
+NOT_ADDRESSING = re.compile(
+    r"\b(no|not|never|without|none|nobody|tbd|tbc|later|postpone\w*|defer\w*|if there is|maybe|"
+    r"open question|unclear|unknown|n/a|out of scope|skip\w*|after go-?live|afterwards)\b",
+    re.I,
+)
+_CACHE_SIZE = 4096  # sentence vectors kept between checks: a draft being typed re-embeds little
+
+
+class AspectModel:
+    def __init__(self, path: Path = MODEL_PATH) -> None:
+        data = np.load(path, allow_pickle=False)
+        self.aspects = tuple(str(a) for a in data["aspects"])
+        self.model = str(data["model"])
+        self.w, self.b = data["w"], data["b"]
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _embed(self, embedder: Any, sentences: list[str]) -> np.ndarray:
+        with self._lock:
+            missing = [s for s in dict.fromkeys(sentences) if s not in self._vectors]
+        fresh = embedder.embed(missing) if missing else []
+        with self._lock:
+            for s, v in zip(missing, fresh, strict=True):
+                self._vectors[s] = np.asarray(v, dtype=np.float32)
+            while len(self._vectors) > _CACHE_SIZE:
+                self._vectors.popitem(last=False)
+            return np.stack(
+                [self._vectors.get(s, np.zeros(self.w.shape[1], np.float32)) for s in sentences]
+            )
+
+    def addressed(
+        self, sentences: list[tuple[str, str, int]], embedder: Any
+    ) -> dict[str, dict[str, Any]]:
+        """For each aspect some sentence addresses: the likeliest sentence, its line and probability."""
+        usable = [
+            (s, line)
+            for _, s, line in sentences
+            if len(s.split()) >= 4  # a fragment ("Costs?") or a bare label answers nothing
+            and not s.rstrip().endswith("?")  # nor does a question
+            and not NOT_ADDRESSING.search(s)
+        ]
+        if not usable or embedder is None or getattr(embedder, "name", None) != self.model:
+            return {}
+        x = self._embed(embedder, [s for s, _ in usable])
+        p = 1.0 / (1.0 + np.exp(-(x @ self.w.T + self.b)))
+        out: dict[str, dict[str, Any]] = {}
+        for j, aspect in enumerate(self.aspects):
+            i = int(p[:, j].argmax())
+            if p[i, j] >= THRESHOLD:
+                out[aspect] = {
+                    "aspect": aspect,
+                    "line": usable[i][1],
+                    "text": usable[i][0],
+                    "probability": round(float(p[i, j]), 3),
+                }
+        return out
+
+
+@cache
+def aspect_model() -> AspectModel | None:
+    return AspectModel() if MODEL_PATH.exists() else None
