@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -11,6 +12,15 @@ MEDIA_TYPE = "application/atom+xml; charset=utf-8"
 ID_PREFIX = (
     "tag:poc-lessons-kb,2026:"  # entry ids are this plus what the entry is; they never change
 )
+
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # characters XML 1.0 forbids
+
+
+def _xml(text: str) -> str:
+    """Text a feed can carry: a form feed from a PDF or a control character typed into an owner
+    would otherwise make the whole feed unreadable."""
+    return _NOT_XML.sub(" ", text)
 
 
 @dataclass(frozen=True)
@@ -40,9 +50,9 @@ def render(
     feed = ET.Element(f"{{{ATOM}}}feed")
 
     def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-        el = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
+        el = ET.SubElement(parent, f"{{{ATOM}}}{tag}", {k: _xml(v) for k, v in attrs.items()})
         if text is not None:
-            el.text = text
+            el.text = _xml(text)
         return el
 
     sub(feed, "id", ID_PREFIX + feed_id)

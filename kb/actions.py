@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -89,7 +88,8 @@ def store_actions(
 
 
 def today() -> str:
-    return date.today().isoformat()
+    """Today in UTC: listings, feeds and digests agree on what is overdue wherever they run."""
+    return datetime.now(UTC).date().isoformat()
 
 
 def shown(row: dict[str, Any], *, on: str) -> dict[str, Any]:
@@ -137,9 +137,6 @@ def update_action(
         raise ActionError("nothing to change: give a status or an owner")
     if status is not None and status not in STATUSES:
         raise ActionError(f"unknown status {status!r}; valid: {', '.join(STATUSES)}")
-    before = kb.backend.actions.get(action_id)
-    if before is None:
-        return None
     changes: dict[str, Any] = {
         "edited_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "edited_by": actor.name,
@@ -149,7 +146,11 @@ def update_action(
     if owner is not None:
         changes["owner"] = owner.strip() or None
     with kb.write_lock, kb.store.transaction():
-        kb.backend.actions.update(action_id, changes)
+        before = kb.backend.actions.get(action_id)
+        if before is None or before.get("superseded"):
+            return None  # gone, or an item of an older version nobody sees any more
+        if not kb.backend.actions.update(action_id, changes):
+            return None
         kb.audit.record(
             actor=actor.name,
             action="action-update",
@@ -162,37 +163,58 @@ def update_action(
             },
         )
     after = kb.backend.actions.get(action_id)
-    assert after is not None
-    return shown(after, on=today())
+    return shown(after, on=today()) if after else None
 
 
-@dataclass
-class _Group:
-    rows: list[dict[str, Any]]
-    vectors: list[np.ndarray]
-    centre: np.ndarray
-
-
-_LEAD = re.compile(r"^[A-Z][\w.'’ -]{1,40}?(:\s+|\s+(to|will)\s+)")
+_OWNER_LEAD = re.compile(
+    r"^(?:[A-Z][a-zà-ÿ'’-]+(?:\s+[A-Z][a-zà-ÿ'’.-]*){0,2}|[A-Z]{2,3}(?:\s*(?:and|&|/)\s*[A-Z]{2,3})?)"
+    r"(?::\s+|\s+(?:to|will)\s+)"
+)
 _vector_cache: dict[tuple[str, str], np.ndarray] = {}
+_group_cache: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
 
 
 def _core(text: str) -> str:
-    """What is to be done, without the owner in front ("Dana: ...", "Dana to ...")."""
-    return _LEAD.sub("", text, count=1).strip() or text
+    """What is to be done, without a named owner in front ("Dana: ...", "Dana Reyes to ...")."""
+    return _OWNER_LEAD.sub("", text, count=1).strip() or text
 
 
-def _vectors(kb: KnowledgeBase, texts: list[str]) -> list[np.ndarray]:
+def _vectors(kb: KnowledgeBase, texts: list[str]) -> np.ndarray:
     """The items' own words embedded (unit vectors carry their document's title, which keeps
     the same action in two projects apart); kept in memory, as action texts rarely change."""
     model = kb.embedder.name
-    missing = [t for t in dict.fromkeys(texts) if (model, t) not in _vector_cache]
+    found = {t: v for t in dict.fromkeys(texts) if (v := _vector_cache.get((model, t))) is not None}
+    missing = [t for t in dict.fromkeys(texts) if t not in found]
     if missing:
         if len(_vector_cache) > 200_000:
             _vector_cache.clear()
         for t, v in zip(missing, kb.embedder.embed(missing), strict=True):
-            _vector_cache[(model, t)] = v / (np.linalg.norm(v) or 1.0)
-    return [_vector_cache[(model, t)] for t in texts]
+            found[t] = v / (np.linalg.norm(v) or 1.0)
+            _vector_cache[(model, t)] = found[t]
+    if not texts:
+        return np.zeros((0, kb.embedder.dim), dtype=np.float32)
+    return np.stack([found[t] for t in texts]).astype(np.float32)
+
+
+def _groups(vectors: np.ndarray, similarity: float) -> list[list[int]]:
+    """Greedy grouping: each item joins the nearest group centre at least this close, else starts
+    one; the centres are one matrix, so a store of thousands of items groups in milliseconds."""
+    members: list[list[int]] = []
+    sums = np.zeros((0, vectors.shape[1]), dtype=np.float32)
+    centres = sums.copy()
+    for i, v in enumerate(vectors):
+        if len(members):
+            closeness = centres @ v
+            best = int(closeness.argmax())
+            if closeness[best] >= similarity:
+                members[best].append(i)
+                sums[best] += v
+                centres[best] = sums[best] / (np.linalg.norm(sums[best]) or 1.0)
+                continue
+        members.append([i])
+        sums = np.vstack([sums, v])
+        centres = np.vstack([centres, v])
+    return members
 
 
 def recurring(
@@ -210,35 +232,33 @@ def recurring(
     rows = kb.backend.actions.query(
         ActionQuery(filters=filters or Filters(), limit=100_000), today=today()
     )
+    key = (similarity, min_documents, tuple((r["id"], r["status"]) for r in rows))
+    if (cached := _group_cache.get(key)) is not None:
+        return cached[:limit]
     vectors = _vectors(kb, [_core(r["text"]) for r in rows])
-    groups: list[_Group] = []
-    for row, v in zip(rows, vectors, strict=True):
-        best = max(groups, key=lambda g: float(g.centre @ v), default=None)
-        if best is not None and float(best.centre @ v) >= similarity:
-            best.rows.append(row)
-            best.vectors.append(v)
-            centre = np.sum(best.vectors, axis=0)
-            best.centre = centre / (np.linalg.norm(centre) or 1.0)
-        else:
-            groups.append(_Group([row], [v], v))
     out = []
     on = today()
-    for g in groups:
-        documents = {r["document_id"] for r in g.rows}
+    for member in _groups(vectors, similarity):
+        group = [rows[i] for i in member]
+        documents = {r["document_id"] for r in group}
         if len(documents) < min_documents:
             continue
+        centre = vectors[member].sum(axis=0)
         # the item nearest the group's centre names it
-        label = max(zip(g.rows, g.vectors, strict=True), key=lambda rv: float(g.centre @ rv[1]))
+        label = group[int((vectors[member] @ centre).argmax())]
         out.append(
             {
-                "action": label[0]["text"],
+                "action": label["text"],
                 "documents": len(documents),
-                "departments": sorted({r["department"] for r in g.rows if r["department"]}),
-                "open": sum(1 for r in g.rows if r["status"] == "open"),
-                "items": [shown(r, on=on) for r in g.rows],
+                "departments": sorted({r["department"] for r in group if r["department"]}),
+                "open": sum(1 for r in group if r["status"] == "open"),
+                "items": [shown(r, on=on) for r in group],
             }
         )
     out.sort(key=lambda g: (-g["documents"], -len(g["items"]), g["action"]))
+    if len(_group_cache) > 64:
+        _group_cache.clear()
+    _group_cache[key] = out
     return out[:limit]
 
 
@@ -260,7 +280,7 @@ def checklists(
     groups = recurring(kb, min_documents=1, limit=100_000)
     if not groups:
         return {code: [] for code in gaps}
-    centres = np.stack(_vectors(kb, [_core(g["action"]) for g in groups]))
+    centres = _vectors(kb, [_core(g["action"]) for g in groups])
     asks = _vectors(kb, [ask for _, ask in gaps.values()])
     out: dict[str, list[dict[str, Any]]] = {}
     for (code, (pattern, _)), ask in zip(gaps.items(), asks, strict=True):

@@ -54,17 +54,20 @@ class AspectModel:
         self._lock = threading.Lock()
 
     def _embed(self, embedder: Any, sentences: list[str]) -> np.ndarray:
+        found: dict[str, np.ndarray] = {}
         with self._lock:
-            missing = [s for s in dict.fromkeys(sentences) if s not in self._vectors]
+            for s in dict.fromkeys(sentences):
+                if s in self._vectors:
+                    self._vectors.move_to_end(s)
+                    found[s] = self._vectors[s]
+        missing = [s for s in dict.fromkeys(sentences) if s not in found]
         fresh = embedder.embed(missing) if missing else []
         with self._lock:
             for s, v in zip(missing, fresh, strict=True):
-                self._vectors[s] = np.asarray(v, dtype=np.float32)
+                found[s] = self._vectors[s] = np.asarray(v, dtype=np.float32)
             while len(self._vectors) > _CACHE_SIZE:
                 self._vectors.popitem(last=False)
-            return np.stack(
-                [self._vectors.get(s, np.zeros(self.w.shape[1], np.float32)) for s in sentences]
-            )
+        return np.stack([found[s] for s in sentences])
 
     def addressed(
         self, sentences: list[tuple[str, str, int]], embedder: Any

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kb.backends import Backend, VectorIndex
+from kb.backends.base import VOTE_COLUMNS
 
 
 @dataclass
@@ -19,6 +20,7 @@ class CopyReport:
     vectors: int = 0
     keys: int = 0
     audit: int = 0
+    feedback: int = 0
     models: dict[str, int] = field(default_factory=dict)  # model -> dim
     seconds: float = 0.0
 
@@ -30,6 +32,7 @@ class CopyReport:
             "vectors": self.vectors,
             "keys": self.keys,
             "audit_entries": self.audit,
+            "feedback_votes": self.feedback,
             "models": self.models,
             "seconds": round(self.seconds, 2),
         }
@@ -95,6 +98,10 @@ def copy_store(
                 detail=entry["detail"],
             )
             report.audit += 1
+    if not target.feedback.entries():  # votes, like the trail, are copied once
+        for vote in source.feedback.entries():
+            target.feedback.insert(**{k: vote[k] for k in VOTE_COLUMNS})
+            report.feedback += 1
     for index in indexes.values():
         index.save()  # a cache file beside a SQLite target is written once, at the end
     report.seconds = time.perf_counter() - started

@@ -23,8 +23,11 @@ def parse_since(value: str, *, now: datetime | None = None) -> datetime:
     text = value.strip().lower()
     if m := _SPAN.match(text):
         n, unit = int(m[1]), m[2]
-        delta = timedelta(days=30 * n) if unit == "m" else timedelta(**{_UNITS[unit]: n})
-        return now - delta
+        try:
+            delta = timedelta(days=30 * n) if unit == "m" else timedelta(**{_UNITS[unit]: n})
+            return now - delta
+        except OverflowError:
+            raise ValueError(f"--since {value!r} reaches back before the calendar starts") from None
     try:
         day = date.fromisoformat(text)
     except ValueError:

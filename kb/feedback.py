@@ -66,8 +66,12 @@ def add(
 
 
 def stats(kb: KnowledgeBase, *, since: str | None = None) -> dict[str, Any]:
-    """Votes in all, by context, by query, and the units voted down most."""
-    entries = kb.backend.feedback.entries(since=since)
+    """Votes in all, by context, by query, and the units voted down most; `since` as for
+    `kb digest` (7d, 2w, a date)."""
+    from kb.digest import parse_since
+
+    start = parse_since(since).isoformat(timespec="seconds") if since else None
+    entries = kb.backend.feedback.entries(since=start)
     by_context: dict[str, dict[str, int]] = defaultdict(lambda: {"up": 0, "down": 0})
     by_query: dict[str, dict[str, int]] = defaultdict(lambda: {"up": 0, "down": 0})
     by_target: dict[str, dict[str, int]] = defaultdict(lambda: {"up": 0, "down": 0})

@@ -12,7 +12,7 @@ from typing import IO, TYPE_CHECKING, Any
 import numpy as np
 
 from kb.actions import store_actions
-from kb.backends.base import EDITED
+from kb.backends.base import EDITED, VOTE_COLUMNS
 from kb.results import Report, Result
 from kb.rows import DOCUMENT_COLUMNS, EXPORT_VERSION, TAG_COLUMNS, UNIT_COLUMNS, only
 from kb.secrets import redact_tree
@@ -26,6 +26,10 @@ def export(kb: KnowledgeBase, out: IO[str]) -> int:
     """Every document (superseded ones too) with its units, tags, facets and vectors (each with its
     model and dimension, float32 in base64), one JSON line each."""
     n = 0
+    votes: dict[str, list[dict[str, Any]]] = {}  # each vote travels with its document
+    for vote in kb.backend.feedback.entries():
+        if vote["document_id"]:
+            votes.setdefault(vote["document_id"], []).append({k: vote[k] for k in VOTE_COLUMNS})
     for doc in kb.store.iter_documents():
         record = {
             "kb_export": EXPORT_VERSION,
@@ -38,6 +42,7 @@ def export(kb: KnowledgeBase, out: IO[str]) -> int:
                 for a in kb.backend.actions.of_document(doc["id"])
                 if a["edited_at"]
             ],
+            "feedback": [v for v in votes.get(doc["id"], [])],
             "vectors": [
                 {
                     **{k: v[k] for k in ("kind", "ref_id", "model", "dim")},
@@ -62,7 +67,13 @@ def import_lines(kb: KnowledgeBase, lines: Iterable[str], *, source: str, actor:
     report = Report()
     started = time.perf_counter()
     kb.vectors  # noqa: B018 - opened before the writes
-    bad_line: tuple[type[Exception], ...] = (ValueError, KeyError, TypeError, *kb.backend.errors)
+    bad_line: tuple[type[Exception], ...] = (
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        *kb.backend.errors,
+    )
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -102,8 +113,14 @@ def import_lines(kb: KnowledgeBase, lines: Iterable[str], *, source: str, actor:
                     original=_original(kept) if not found else None,
                 )
                 store_actions(kb.backend, doc["id"], doc.get("fields") or {})
+                for vote in record.get("feedback") or []:
+                    vote = {k: vote.get(k) for k in VOTE_COLUMNS}
+                    if vote["document_id"] == doc["id"] and vote["vote"] in (-1, 1):
+                        kb.backend.feedback.insert(**vote)
+                mine = {a["id"] for a in kb.backend.actions.of_document(doc["id"])}
                 for edit in record.get("actions") or []:  # what people changed on an item
-                    kb.backend.actions.update(str(edit["id"]), only(edit, EDITED))
+                    if str(edit["id"]) in mine:  # of this document only
+                        kb.backend.actions.update(str(edit["id"]), only(edit, EDITED))
                 if doc.get("source_key"):
                     kb.store.relink_versions(doc["source_key"])
                 kb.audit.record(

@@ -214,3 +214,60 @@ def test_digest_feedback_and_eval_from_feedback_commands(tmp_path: Path) -> None
     assert result["queries"] == 1 and result["table"]["bm25"]["recall@10"] == 1.0
     both = runner.invoke(cli, ["--db", db, "eval"])
     assert both.exit_code == 2 and "--from-feedback" in both.output
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2024-06-15T10:00:00", "2024-06-15"),
+        ("maybe 2024", None),
+        ("marketing 2024", None),
+        ("5 decisions 2024", None),
+        ("Sept 2024", "2024-09-30"),
+    ],
+)
+def test_dates_inside_words_and_timestamps(text: str, expected: str | None) -> None:
+    assert parse_due(text, year=2024) == expected
+
+
+@pytest.mark.parametrize(
+    ("state", "expected"),
+    [
+        ("Not finished", "open"),
+        ("To be completed", "open"),
+        ("Reopened (was closed)", "open"),
+        ("Not cancelled", "open"),
+        ("Yes", "done"),
+        ("Closed", "done"),
+        ("Won't do", "dropped"),
+    ],
+)
+def test_status_words_with_their_negations(state: str, expected: str) -> None:
+    from kb.reading.actions import _status
+
+    assert _status(state) == expected
+
+
+def test_placeholders_and_owner_marks(tmp_path: Path) -> None:
+    text = (
+        "# Minutes\n\n## Actions\n\nAction: None at this time.\n\nAction: -\n\n"
+        "- Rotate the keys (owner: Lee Park due 12 May 2024)\n"
+    )
+    doc = parse_document(text.encode(), source="m.md")[0]
+    read_actions(doc)
+    items = doc.fields.get("actions") or []
+    assert [i["text"] for i in items] == ["Rotate the keys"]
+    assert (items[0]["owner"], items[0]["due"]) == ("Lee Park", "2024-05-12")
+
+
+def test_recurring_groups_by_the_task_not_the_words_after_to(tmp_path: Path) -> None:
+    from kb.actions import _core
+
+    assert _core("Dana Reyes to send the report") == "send the report"
+    assert _core("Send the monthly report to Legal") == "Send the monthly report to Legal"
+    assert _core("KV/SH: book the review") == "book the review"
+
+
+def test_an_owner_filter_is_not_a_pattern(store: KnowledgeBase) -> None:
+    assert store.actions(owner="%", status="all") == []
+    assert store.actions(owner="_", status="all") == []

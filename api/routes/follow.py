@@ -205,7 +205,7 @@ def actions_feed(
         feeds.Entry(
             id=f"action/{a['id']}",
             title=("OVERDUE: " if a["overdue"] else "") + a["text"][:200],
-            updated=a.get("edited_at") or a.get("due") or "",
+            updated=a.get("edited_at") or a.get("document_ingested_at") or "",
             link=f"{base}/doc/{a['document_id']}"
             + (f"#unit-{a['unit_id']}" if a["unit_id"] else ""),
             summary=f"{a['owner'] or 'no owner'}; due {a['due'] or a['due_text'] or 'not given'}; "
@@ -261,7 +261,10 @@ def feedback_stats(
     kb: KB, who: Reader, since: Annotated[str | None, Query(max_length=30)] = None
 ) -> dict[str, Any]:
     """Votes in all, by context and by query, and the results voted down most."""
-    return kb.feedback_stats(since=since)  # type: ignore[no-any-return]
+    try:
+        return kb.feedback_stats(since=since)  # type: ignore[no-any-return]
+    except ValueError as exc:
+        raise Problem(422, str(exc)) from None
 
 
 @router.get("/digest", responses=ERRORS)

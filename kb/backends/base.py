@@ -281,7 +281,17 @@ ACTION_COLUMNS: tuple[str, ...] = (
     "id", "document_id", "unit_id", "ord", "text", "owner", "due", "due_text", "status", "ticket",
     "section", "line_start", "line_end", "via", "warning", "edited_at", "edited_by",
 )  # fmt: skip
-EDITED = ("status", "owner", "edited_at", "edited_by")  # what a person changes; a re-read keeps it
+EDITED = ("status", "owner", "edited_at", "edited_by")
+VOTE_COLUMNS = (
+    "at",
+    "actor",
+    "context",
+    "query",
+    "unit_id",
+    "document_id",
+    "vote",
+    "comment",
+)  # what a person changes; a re-read keeps it
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,9 @@ _NOT_A_NAME = {
 }  # fmt: skip
 _WHO_LEAD = re.compile(rf"^(?P<who>{_NAME}):\s+\S")
 _OWNER_MARK = re.compile(
-    r"\b(?:owner|owners|responsible|assigned to|assignee|who)\s*[:=]\s*(?P<who>[^;,)\]\n]+)", re.I
+    r"\b(?:owner|owners|responsible|assigned to|assignee|who)\s*[:=]\s*"
+    r"(?P<who>(?:(?!\b(?:due|deadline|by|status|until)\b)[^;,)\]\n.])+)",
+    re.I,
 )
 _DUE_MARK = re.compile(
     r"\b(?P<label>due(?: date)?|deadline|target date|target|by|until|till|no later than)\s*[:=]?\s*(?P<due>[^;,)\]\n]{3,40})",
@@ -77,7 +79,10 @@ _MONTHS = {
     for i in range(1, 13)
     for name in (calendar.month_name[i].lower(), calendar.month_abbr[i].lower())
 }
-_MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_MONTH = (
+    r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)(?:uary|ruary|ch|il|e|y|ust|tember|ober|"
+    r"ember)?\b\.?"
+)  # whole month names or their abbreviations: "maybe" or "decide" is no date
 
 
 def _month_end(year: int, month: int) -> date:
@@ -91,7 +96,7 @@ def parse_due(text: str, *, year: int | None = None) -> str | None:
     t = text.strip().lower().rstrip(".")
     t = re.sub(r"^(the\s+)?(end of|eo|close of)\s+", "", t)
     try:
-        if m := re.search(r"\b(\d{4})-(\d{2})-(\d{2})\b", t):
+        if m := re.search(r"\b(\d{4})-(\d{2})-(\d{2})(?!\d)", t):
             return date(int(m[1]), int(m[2]), int(m[3])).isoformat()
         if m := re.search(r"\b(\d{1,2})[./](\d{1,2})[./](\d{4})\b", t):
             a, b = int(m[1]), int(m[2])
@@ -140,9 +145,20 @@ def _column(cells: dict[str, str], rx: re.Pattern[str]) -> str | None:
     return next((v for k, v in cells.items() if rx.match(k) and v and v not in ("-", "—")), None)
 
 
+_NOT_YET = re.compile(
+    r"\b(not|never|yet to|to be|will be|re-?opened|pending|awaiting)\b\W+(?:\w+\W+){0,2}?"
+    r"(done|completed?|closed|finished|resolved|delivered|cancell?ed|dropped)\b|\bre-?opened\b",
+    re.I,
+)
+
+
 def _status(text: str | None, *, checked: bool | None = None) -> str:
     if checked is not None:
         return "done" if checked else "open"
+    if text and re.fullmatch(r"(?i)\s*(yes|y|true|x|✓|✔)\s*", text):
+        return "done"  # a "Done?" column
+    if text and _NOT_YET.search(text):
+        return "open"  # "not finished", "to be closed", "reopened (was closed)"
     if text and _DROPPED.search(text):
         return "dropped"
     if (
@@ -185,13 +201,16 @@ def _is_name(who: str) -> bool:
     return bool(who.split()) and who.split()[0].lower() not in _NOT_A_NAME
 
 
+_PLACEHOLDER = re.compile(r"(?i)^\W*(none|nothing|n/?a|tbd|tbc|-+|—|none (yet|at this time))?\W*$")
+
+
 def _item(
     unit: Unit, index: int, text: str, *, owner: str | None, due: str | None, status: str,
     ticket: str | None, year: int | None, via: str,
 ) -> dict[str, Any]:  # fmt: skip
     item: dict[str, Any] = {
         "text": _clean(text)[:500],
-        "owner": owner,
+        "owner": _clean(owner) or None if owner else None,
         "due": None,
         "due_text": due,
         "status": status,
@@ -351,6 +370,8 @@ def _parenthesised(
         return None
     inside = m["inside"]
     who, _, when = inside.rpartition(",")
+    if not who and (marked := _OWNER_MARK.search(inside)):  # "(owner: Lee Park due 12 May)"
+        who, when = marked["who"], _due_text(inside[marked.end() :]) or ""
     when = re.sub(r"^\s*(by|due|until|before)\s+", "", when.strip(), flags=re.I)
     if not (
         parse_due(when, year=year) or re.fullmatch(rf"(?i)(q[1-4]|h[12]|{_MONTH})\s*\d{{4}}", when)
@@ -544,7 +565,8 @@ def read_actions(doc: ParsedDocument) -> None:
     for i, unit in enumerate(doc.units):
         if m := _FROM.match(unit.text.strip()):
             author = _clean(m["who"])
-        items += read_unit(unit, i, year=year, author=author, names=names)
+        found = read_unit(unit, i, year=year, author=author, names=names)
+        items += [x for x in found if not _PLACEHOLDER.match(x["text"])]  # "Action: none"
     if items:
         doc.fields["actions"] = items
     else:

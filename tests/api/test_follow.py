@@ -159,3 +159,16 @@ def test_feeds_follow_the_readers_key_rules(client, stored, keys):
         "/feedback", json={"vote": "up", "document_id": stored}, headers=auth(keys["reader"])
     )
     assert voted.status_code == 201 and voted.json()["actor"] == "reader-test"
+
+
+def test_control_characters_never_break_a_feed(client, stored, kb):
+    item = kb.actions(owner="dana")[0]
+    kb.update_action(item["id"], owner="Dana\x01 Reyes")
+    _valid_atom(client.get("/feeds/actions.atom").content)
+    _valid_atom(client.get("/feeds/search.atom", params={"q": "a\x0cb"}).content)
+
+
+def test_bad_spans_are_422(client, stored):
+    assert client.get("/digest", params={"since": "99999999999d"}).status_code == 422
+    assert client.get("/feedback/stats", params={"since": "last week"}).status_code == 422
+    assert client.get("/feedback/stats", params={"since": "7d"}).status_code == 200

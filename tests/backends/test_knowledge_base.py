@@ -198,6 +198,7 @@ def test_action_items_and_feedback_on_each_backend(filled, backend_name, tmp_pat
     try:
         assert copy.get_action(target["id"])["status"] == "dropped"
         assert len(copy.actions(status="all")) == len(items)
+        assert copy.feedback_stats()["votes"] == 1  # the votes travel too
     finally:
         copy.close()
     export = tmp_path / "export.jsonl"
@@ -212,6 +213,7 @@ def test_action_items_and_feedback_on_each_backend(filled, backend_name, tmp_pat
     imported = KnowledgeBase(Settings(db=fresh))
     try:
         assert imported.get_action(target["id"])["owner"] == "Ops desk"
+        assert imported.feedback_stats()["up"] == 1
     finally:
         imported.close()
     judged = runner.invoke(

@@ -10,6 +10,7 @@ from kb.backends.postgres.store import PostgresStore, where_sql
 _SELECT = (
     ", ".join(f"a.{c}" for c in ACTION_COLUMNS)
     + ", d.title AS document_title, d.department AS department, d.kind AS document_kind"
+    + ", d.ingested_at AS document_ingested_at, (d.superseded_by IS NOT NULL) AS superseded"
     + " FROM actions a JOIN documents d ON d.id = a.document_id"
 )
 
@@ -51,8 +52,9 @@ class PostgresActions:
             where += " AND a.status = 'open' AND a.due IS NOT NULL AND a.due < %s"
             params.append(q.overdue_on)
         if q.owner:
-            where += " AND lower(coalesce(a.owner, '')) LIKE %s"
-            params.append(f"%{q.owner.lower()}%")
+            where += " AND lower(coalesce(a.owner, '')) LIKE %s ESCAPE '\\'"
+            wanted = q.owner.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            params.append(f"%{wanted}%")
         sql = (
             f"SELECT {_SELECT} WHERE {where} ORDER BY "
             "CASE WHEN a.status = 'open' AND a.due IS NOT NULL AND a.due < %s THEN 0 ELSE 1 END, "

@@ -10,6 +10,7 @@ from kb.backends.sqlite.store import SqliteStore, where_sql
 _SELECT = (
     ", ".join(f"a.{c}" for c in ACTION_COLUMNS)
     + ", d.title AS document_title, d.department AS department, d.kind AS document_kind"
+    + ", d.ingested_at AS document_ingested_at, (d.superseded_by IS NOT NULL) AS superseded"
     + " FROM actions a JOIN documents d ON d.id = a.document_id"
 )
 
@@ -65,8 +66,9 @@ class SqliteActions:
             where += " AND a.status = 'open' AND a.due IS NOT NULL AND a.due < ?"
             params.append(q.overdue_on)
         if q.owner:
-            where += " AND lower(coalesce(a.owner, '')) LIKE ?"
-            params.append(f"%{q.owner.lower()}%")
+            where += " AND lower(coalesce(a.owner, '')) LIKE ? ESCAPE '\\'"
+            wanted = q.owner.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            params.append(f"%{wanted}%")
         sql = (
             f"SELECT {_SELECT} WHERE {where} ORDER BY "
             "CASE WHEN a.status = 'open' AND a.due IS NOT NULL AND a.due < ? THEN 0 ELSE 1 END, "
