@@ -28,7 +28,7 @@ from kb.reading.roles import MODEL_PATH  # noqa: E402
 from kb.records import Unit  # noqa: E402
 from kb.vectors import unit_input  # noqa: E402
 
-TRAIN_WRITERS = ("writer-a", "writer-b", "writer-c", "writer-h", "writer-i")
+TRAIN_WRITERS = ("writer-a", "writer-b", "writer-c", "writer-h", "writer-i", "writer-j", "writer-k")
 SCALE = 3.0  # unit vectors are small per dimension: scaled so regularisation does not drown them (3 best of 1, 3, 10 leaving each writer out)
 OWN_WEIGHT = 0.3  # our own corpus is labelled by its headings: many units, weaker labels
 EXEMPLAR_WEIGHT = 0.2  # kb/data/pattern-exemplars.jsonl: our writing, labelled one by one (0.2 best of 0-1, writers a and b left out in turn)
