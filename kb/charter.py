@@ -435,11 +435,13 @@ def review(kb: Any, text: str, *, limit: int = 10) -> dict[str, Any]:
                 entry["why"].append(reason)
 
     content = _content_query(reading)
+    queries = [f"{FINDING_SEARCH[f_.code][1]}. {content[:200]}" for f_ in findings]
+    kb.query_vectors([q for q in (content, *queries) if q.strip()])  # one embedding call for all
     if content.strip():
         pool(kb.search(content, limit=30)["hits"], "similar to this charter's content", 1.0)
     for finding in findings:
         pattern, ask = FINDING_SEARCH[finding.code]
-        query = f"{ask}. {content[:200]}"
+        query = f"{ask}. {content[:200]}"  # as embedded above
         try:
             hits = kb.search(query, limit=10, filters={"pattern": [pattern]})["hits"]
         except ValueError:

@@ -156,7 +156,7 @@ class Searcher:
         index = self.kb.vectors
         if index.empty():
             return []
-        vector = self._query_vector = self.kb.embedder.embed([query[:2000]])[0]
+        vector = self._query_vector = self.kb.query_vectors([query])[0]
         return [
             Candidate(hit.ref.key, dense_rank=rank, dense_similarity=hit.similarity)
             for rank, hit in enumerate(index.search(vector, n, filters), 1)
