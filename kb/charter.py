@@ -463,6 +463,7 @@ def review(kb: Any, text: str, *, limit: int = 10) -> dict[str, Any]:
     return {
         "findings": shown,
         "addressed": withdrawn,  # gaps the rules saw that a sentence answers by its meaning
+        "aspects": aspect_states(findings, withdrawn, sections),
         "suggestions": ranked,
         "sections": sections,
     }
@@ -496,6 +497,59 @@ def read_sections(reading: CharterReading) -> dict[str, list[dict[str, Any]]]:
         for name, rx in ASPECTS.items():
             if re.search(rx, section, re.I) or re.search(rx, sentence, re.I):
                 out[name].append({"line": line, "section": section, "text": sentence})
+    return out
+
+
+# where read_sections keeps the lines that speak to each finding's aspect
+SECTION_OF = {
+    "no-business-problem": "business_problem",
+    "no-success-criteria": "success_criteria",
+    "unmeasurable-success-criteria": "success_criteria",
+    "no-business-kpi": "business_kpis",
+    "no-exit-criteria": "exit_criteria",
+    "no-end-user-involvement": "stakeholders",
+    "no-production-data": "data",
+    "no-security-review": "security_compliance",
+    "no-scale-plan": "scale_cost",
+    "no-owner": "owners",
+    "single-owner": "owners",
+    "no-pilot-phase": "pilot_plan",
+    "no-gates": "gates",
+    "no-documentation-plan": "documentation_handoff",
+    "no-operations-owner": "operations",
+}
+
+
+def aspect_states(
+    findings: list[Finding],
+    withdrawn: list[dict[str, Any]],
+    sections: dict[str, list[dict[str, Any]]],
+) -> list[dict[str, Any]]:
+    """Every question the checker asks, in three states: missing (a high finding), weak (a
+    softer one: criteria without a threshold, a single owner) or addressed, with the lines that
+    address it, so a reader sees why no finding was raised."""
+    raised = {f_.code: f_ for f_ in findings}
+    answered = {w["code"]: w for w in withdrawn}
+    out = []
+    for code in CODES:
+        finding = raised.get(code)
+        if finding is not None:
+            state = "missing" if finding.severity == "high" else "weak"
+            evidence = [
+                {"line": e["line"], "text": e["text"]} for e in finding.evidence if e.get("line")
+            ][:2]
+        elif code == "single-owner" and "no-owner" in raised:
+            state, evidence = "missing", []  # no owner at all: not two either
+        else:
+            state = "addressed"
+            if code in answered:
+                evidence = [{"line": answered[code]["line"], "text": answered[code]["text"]}]
+            else:
+                evidence = [
+                    {"line": e["line"], "text": e["text"]}
+                    for e in sections.get(SECTION_OF.get(code, ""), [])
+                ][:2]
+        out.append({"code": code, "state": state, "evidence": evidence})
     return out
 
 

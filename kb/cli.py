@@ -835,10 +835,16 @@ def charter_check(obj: Context, path: Any, limit: int, as_json: bool) -> None:
         )
         click.echo(f"      evidence: {where}")
         click.echo(f"      principle: {f['principle']}")
-    if result.get("addressed"):
-        click.secho("Answered in the charter (read by meaning, so no finding)", bold=True)
-        for a in result["addressed"]:
-            click.echo(f"  {a['code']}: line {a['line']}: {a['text'][:140]}")
+    addressed = [a for a in result.get("aspects", []) if a["state"] == "addressed"]
+    if addressed:
+        click.secho(f"Addressed ({len(addressed)})", bold=True)
+        for a in addressed:
+            where = (
+                f"line {a['evidence'][0]['line']}: {a['evidence'][0]['text'][:110]}"
+                if a["evidence"]
+                else "(no single line)"
+            )
+            click.echo(f"  {a['code']}: {where}")
     click.secho(f"Suggested lessons ({len(result['suggestions'])})", bold=True)
     for s in result["suggestions"]:
         click.echo(f"  {s['rank']:>2}. {s['title']}  [{s['kind']}]  {s['source']}")

@@ -83,7 +83,7 @@ def test_charter_check_cli_and_api(tmp_path):
         )
         assert r.status_code == 200
         assert sorted(f["code"] for f in r.json()["findings"]) == EXPECTED[path.name]
-        assert set(r.json()) == {"findings", "addressed", "suggestions", "sections"}
+        assert set(r.json()) == {"findings", "addressed", "aspects", "suggestions", "sections"}
         partial = client.post(
             "/charters/check", json={"content": "# Chatbot for HR\n\nWe want to try an LLM"}
         )
@@ -95,3 +95,26 @@ def test_charter_check_cli_and_api(tmp_path):
             == 415
         )
         assert client.post("/charters/check", json={"content": ""}).status_code == 422
+
+
+def test_every_aspect_is_missing_weak_or_addressed_with_its_lines(kb) -> None:
+    from kb.charter import CODES, review
+
+    text = (
+        "# Claims e-mail triage PoC\n\n"
+        "## Business problem\nClaims handlers sort 4,000 e-mails a week by hand; it takes 3 minutes each.\n\n"
+        "## Success criteria\nHandlers find the sorting useful.\n\n"
+        "Owner: Dana Reyes\n"
+    )
+    result = review(kb, text)
+    states = {a["code"]: a for a in result["aspects"]}
+    assert set(states) == set(CODES)
+    assert states["unmeasurable-success-criteria"]["state"] == "weak"  # no threshold
+    assert states["single-owner"]["state"] == "weak"
+    assert states["no-exit-criteria"]["state"] == "missing"
+    problem = states["no-business-problem"]
+    assert problem["state"] == "addressed" and problem["evidence"][0]["line"] == 4
+    high = {f["code"] for f in result["findings"] if f["severity"] == "high"}
+    assert high == {c for c, a in states.items() if a["state"] == "missing"}
+    nobody = review(kb, text.replace("Owner: Dana Reyes\n", ""))
+    assert {a["code"]: a["state"] for a in nobody["aspects"]}["single-owner"] == "missing"
