@@ -157,6 +157,15 @@ def read(text: str) -> CharterReading:
     for person in doc.fields.get("owners", []):
         if not _NEGATED.search(person["name"]) and f.people(person["name"]):
             reading.owners.append(person["name"])
+    from kb.reading.facts import read_people
+
+    read_people(doc)  # owners named in prose, tables, RACI rows and sign-off blocks
+    for person in doc.fields.get("people", []):
+        name = str(person.get("name") or "")
+        known = {o.lower() for o in reading.owners}
+        if person.get("role") == "owner" and name and name.lower() not in known:
+            if not any(name.lower() in k or k in name.lower() for k in known):
+                reading.owners.append(name)
     if not reading.owners and re.search(
         r"\bI(?: will|'ll| am going to)? own\b|\bI am the owner\b", text
     ):
