@@ -163,9 +163,9 @@ def read(text: str) -> CharterReading:
     for person in doc.fields.get("people", []):
         name = str(person.get("name") or "")
         known = {o.lower() for o in reading.owners}
-        if person.get("role") == "owner" and name and name.lower() not in known:
-            if not any(name.lower() in k or k in name.lower() for k in known):
-                reading.owners.append(name)
+        new = not any(name.lower() in k or k in name.lower() for k in known)
+        if person.get("role") == "owner" and name and new:
+            reading.owners.append(name)
     if not reading.owners and re.search(
         r"\bI(?: will|'ll| am going to)? own\b|\bI am the owner\b", text
     ):
