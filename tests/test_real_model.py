@@ -83,8 +83,9 @@ def test_ingest_with_hybrid_tagger(tmp_path, corpus_dir, monkeypatch, no_network
 
 
 def test_charter_review_withdraws_a_gap_the_charter_answers_in_its_own_words(tmp_path, no_network):
-    """The aspect model (real MiniLM vectors) reads an owner named in prose that the rules miss,
-    withdraws that finding, and says which line answered it; a negated sentence answers nothing."""
+    """The aspect model (real MiniLM vectors) reads end users' involvement written in prose the
+    rules miss, withdraws that finding, and says which line answered it; a negated sentence
+    answers nothing."""
     from kb import KnowledgeBase, Settings
     from kb.charter import review
 
@@ -92,7 +93,7 @@ def test_charter_review_withdraws_a_gap_the_charter_answers_in_its_own_words(tmp
     text = (
         "# Invoice reader PoC\n\n"
         "Accounts payable staff key 9,000 supplier invoices a month by hand.\n\n"
-        "Hanne Lindqvist from Accounts Payable will lead this PoC, with Pieter Claes from Finance IT.\n"
+        "Eva, Kofi and Jana from the AP team are the test group and give feedback every week.\n"
     )
     rules = {
         f["code"] for f in review(KnowledgeBase(Settings(db=tmp_path / "r.db")), text)["findings"]
@@ -100,8 +101,15 @@ def test_charter_review_withdraws_a_gap_the_charter_answers_in_its_own_words(tmp
     result = review(kb, text)
     codes = {f["code"] for f in result["findings"]}
     withdrawn = {a["code"]: a for a in result["addressed"]}
-    assert "no-owner" in rules and "no-owner" not in codes
-    assert withdrawn["no-owner"]["line"] == 5 and "Hanne Lindqvist" in withdrawn["no-owner"]["text"]
-    negated = review(kb, text.replace("will lead this PoC", "will not lead this PoC; no owner yet"))
-    assert "no-owner" in {f["code"] for f in negated["findings"]}
+    gap = "no-end-user-involvement"
+    assert gap in rules and gap not in codes
+    assert withdrawn[gap]["line"] == 5 and "test group" in withdrawn[gap]["text"]
+    assert {a["code"]: a["state"] for a in result["aspects"]}[gap] == "addressed"
+    negated = review(
+        kb,
+        text.replace(
+            "are the test group and give feedback every week", "are not part of the test group"
+        ),
+    )
+    assert gap in {f["code"] for f in negated["findings"]}
     kb.close()
