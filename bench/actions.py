@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import tempfile
 from pathlib import Path, PurePath
@@ -21,18 +20,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from kb import KnowledgeBase, Settings  # noqa: E402
-from kb.extract_eval import same_item  # noqa: E402
-
-
-def _words(text: str | None) -> list[str]:
-    return re.findall(r"[a-z0-9]+", (text or "").lower())
+from kb.extract_eval import _person_match, same_item  # noqa: E402
 
 
 def same_owner(expected: str | None, found: str | None) -> bool:
+    """Both absent, or one names the other ("Lee" for "Lee Park", "Lee Park (IT)" for "Lee Park")."""
     if not expected or not found:
         return not expected and not found
-    e, f = _words(expected), _words(found)
-    return bool(e) and (all(w in f for w in e) or all(w in e for w in f))
+    return _person_match(expected, found) or _person_match(found, expected)
 
 
 def score(found: list[dict[str, Any]], expected: list[dict[str, Any]]) -> dict[str, int]:

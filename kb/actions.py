@@ -16,6 +16,7 @@ import numpy as np
 
 from kb.backends.base import ACTION_STATUSES as STATUSES
 from kb.backends.base import ActionQuery, Backend, Filters
+from kb.vectors import VectorCache
 
 if TYPE_CHECKING:
     from kb.core import Actor, KnowledgeBase
@@ -170,7 +171,7 @@ _OWNER_LEAD = re.compile(
     r"^(?:[A-Z][a-zà-ÿ'’-]+(?:\s+[A-Z][a-zà-ÿ'’.-]*){0,2}|[A-Z]{2,3}(?:\s*(?:and|&|/)\s*[A-Z]{2,3})?)"
     r"(?::\s+|\s+(?:to|will)\s+)"
 )
-_vector_cache: dict[tuple[str, str], np.ndarray] = {}
+_vector_cache = VectorCache(200_000)
 _group_cache: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
 
 
@@ -181,19 +182,10 @@ def _core(text: str) -> str:
 
 def _vectors(kb: KnowledgeBase, texts: list[str]) -> np.ndarray:
     """The items' own words embedded (unit vectors carry their document's title, which keeps
-    the same action in two projects apart); kept in memory, as action texts rarely change."""
-    model = kb.embedder.name
-    found = {t: v for t in dict.fromkeys(texts) if (v := _vector_cache.get((model, t))) is not None}
-    missing = [t for t in dict.fromkeys(texts) if t not in found]
-    if missing:
-        if len(_vector_cache) > 200_000:
-            _vector_cache.clear()
-        for t, v in zip(missing, kb.embedder.embed(missing), strict=True):
-            found[t] = v / (np.linalg.norm(v) or 1.0)
-            _vector_cache[(model, t)] = found[t]
-    if not texts:
-        return np.zeros((0, kb.embedder.dim), dtype=np.float32)
-    return np.stack([found[t] for t in texts]).astype(np.float32)
+    the same action in two projects apart), unit length; kept, as action texts rarely change."""
+    vectors = _vector_cache.get(kb.embedder, texts)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.where(norms == 0, 1.0, norms)  # type: ignore[no-any-return]
 
 
 def _groups(vectors: np.ndarray, similarity: float) -> list[list[int]]:

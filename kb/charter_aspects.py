@@ -7,13 +7,13 @@ charter's review can only become more careful, never noisier."""
 from __future__ import annotations
 
 import re
-import threading
-from collections import OrderedDict
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from kb.vectors import VectorCache
 
 MODEL_PATH = Path(__file__).resolve().parent / "data" / "charter-aspects.npz"
 THRESHOLD = 0.7  # chosen training on one writer and testing on the other (writers d and e)
@@ -50,24 +50,7 @@ class AspectModel:
         self.aspects = tuple(str(a) for a in data["aspects"])
         self.model = str(data["model"])
         self.w, self.b = data["w"], data["b"]
-        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def _embed(self, embedder: Any, sentences: list[str]) -> np.ndarray:
-        found: dict[str, np.ndarray] = {}
-        with self._lock:
-            for s in dict.fromkeys(sentences):
-                if s in self._vectors:
-                    self._vectors.move_to_end(s)
-                    found[s] = self._vectors[s]
-        missing = [s for s in dict.fromkeys(sentences) if s not in found]
-        fresh = embedder.embed(missing) if missing else []
-        with self._lock:
-            for s, v in zip(missing, fresh, strict=True):
-                found[s] = self._vectors[s] = np.asarray(v, dtype=np.float32)
-            while len(self._vectors) > _CACHE_SIZE:
-                self._vectors.popitem(last=False)
-        return np.stack([found[s] for s in sentences])
+        self._vectors = VectorCache(_CACHE_SIZE)
 
     def addressed(
         self, sentences: list[tuple[str, str, int]], embedder: Any
@@ -82,7 +65,7 @@ class AspectModel:
         ]
         if not usable or embedder is None or getattr(embedder, "name", None) != self.model:
             return {}
-        x = self._embed(embedder, [s for s, _ in usable])
+        x = self._vectors.get(embedder, [s for s, _ in usable])
         p = 1.0 / (1.0 + np.exp(-(x @ self.w.T + self.b)))
         out: dict[str, dict[str, Any]] = {}
         for j, aspect in enumerate(self.aspects):

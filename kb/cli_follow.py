@@ -7,11 +7,12 @@ from typing import Any
 import click
 
 from kb.actions import ActionError
+from kb.backends.base import ACTION_STATUSES
 from kb.cli import Context, cli, emit, filter_options, json_option, pass_ctx
 from kb.core import Actor
 from kb.filters import FilterError
 
-STATUS_CHOICE = click.Choice(["open", "done", "dropped", "all"])  # kb.reading.actions.STATUSES
+STATUS_CHOICE = click.Choice([*ACTION_STATUSES, "all"])
 
 
 def _line(a: dict[str, Any]) -> str:
@@ -86,7 +87,7 @@ def actions(
 
 @cli.command("action")
 @click.argument("action_id")
-@click.option("--status", type=click.Choice(["open", "done", "dropped"]), default=None)
+@click.option("--status", type=click.Choice(ACTION_STATUSES), default=None)
 @click.option("--owner", default=None, help="The new owner ('' to clear it).")
 @json_option
 @pass_ctx

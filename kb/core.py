@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
@@ -25,7 +25,7 @@ from kb.keys import KeyStore
 from kb.records import ParsedDocument
 from kb.results import Report, Result
 from kb.rows import facets_of, original_of, records_of
-from kb.vectors import document_input, to_blob, unit_input
+from kb.vectors import VectorCache, document_input, to_blob, unit_input
 
 if TYPE_CHECKING:
     from kb.tagger import Tagger
@@ -63,7 +63,7 @@ class KnowledgeBase:
         self._embedder: Embedder | None = None
         self._vectors: VectorIndex | None = None
         self._worker: ThreadPoolExecutor | None = None
-        self._query_cache: OrderedDict[str, Any] = OrderedDict()
+        self._query_cache = VectorCache(QUERY_CACHE)
         # writes are serialised (SQLite serialises other processes); lazy parts are made once
         self.write_lock = threading.RLock()
         self._init_lock = threading.RLock()
@@ -89,25 +89,10 @@ class KnowledgeBase:
             lambda: make_embedder(self.settings.embedder, cache_dir=self.settings.model_cache),
         )
 
-    def query_vectors(self, queries: list[str]) -> list[Any]:
+    def query_vectors(self, queries: list[str]) -> np.ndarray:
         """Query vectors, several embedded in one call and the recent ones kept: the charter
         review asks a dozen searches at once, and a draft being typed asks the same ones again."""
-        texts = [q[:2000] for q in queries]
-        with self._init_lock:
-            cache = self._query_cache
-            found = {t: cache[t] for t in texts if t in cache}
-            for t in found:
-                cache.move_to_end(t)
-        missing = [t for t in dict.fromkeys(texts) if t not in found]
-        if missing:
-            for t, v in zip(missing, self.embedder.embed(missing), strict=True):
-                found[t] = v
-            with self._init_lock:
-                for t in missing:
-                    self._query_cache[t] = found[t]
-                while len(self._query_cache) > QUERY_CACHE:
-                    self._query_cache.popitem(last=False)
-        return [found[t] for t in texts]
+        return self._query_cache.get(self.embedder, [q[:2000] for q in queries])
 
     def preload_model(self) -> None:
         """Begin loading the query model in the background while the store and index open (a

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -41,3 +43,35 @@ def document_input(doc: ParsedDocument | dict[str, Any]) -> str:
 
 def to_blob(vector: np.ndarray) -> bytes:
     return np.ascontiguousarray(vector, dtype=np.float32).tobytes()
+
+
+class VectorCache:
+    """Vectors of texts embedded lately, so a text asked for again is not embedded again; the
+    texts missing are embedded in one call. Thread-safe; past `size` the oldest go first."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, embedder: Any, texts: list[str]) -> np.ndarray:
+        """(len(texts), dim) vectors, in the order of the texts."""
+        model = embedder.name
+        found: dict[str, np.ndarray] = {}
+        with self._lock:
+            for text in dict.fromkeys(texts):
+                vector = self._vectors.get((model, text))
+                if vector is not None:
+                    self._vectors.move_to_end((model, text))
+                    found[text] = vector
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
+        if missing:
+            fresh = embedder.embed(missing)
+            with self._lock:
+                for text, vector in zip(missing, fresh, strict=True):
+                    found[text] = self._vectors[(model, text)] = np.asarray(vector, np.float32)
+                while len(self._vectors) > self.size:
+                    self._vectors.popitem(last=False)
+        if not texts:
+            return np.zeros((0, embedder.dim), dtype=np.float32)
+        return np.stack([found[t] for t in texts])

@@ -13,16 +13,14 @@ from api.deps import KB, Contributor, FilterQuery, Reader
 from api.problems import PROBLEM_SCHEMA, Problem
 from kb.actions import ActionError
 from kb.backends import FACETS
-from kb.backends.base import ACTION_STATUSES as STATUSES
 from kb.core import Actor
-from kb.feedback import CONTEXTS, FeedbackError, NotFound
+from kb.feedback import FeedbackError, NotFound
 from kb.filters import FilterError
 from kb.search import SearchError
 from kb.taxonomy import resolve
 
 router = APIRouter(tags=["follow-through"])
 ERRORS: dict[int | str, dict[str, Any]] = {code: PROBLEM_SCHEMA for code in (401, 403, 404, 422)}
-Status = Literal["open", "done", "dropped", "all"]
 FEED_LIMIT = 50
 
 
@@ -53,7 +51,7 @@ def list_actions(
     kb: KB,
     who: Reader,
     filters: FilterQuery,
-    status: Status = "open",
+    status: Annotated[str, Query(description="open, done, dropped or all")] = "open",
     overdue: bool = False,
     owner: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
@@ -81,7 +79,7 @@ def recurring_actions(
 
 
 class ActionChange(BaseModel):
-    status: Literal["open", "done", "dropped"] | None = None
+    status: str | None = Field(default=None, max_length=20, description="open, done or dropped")
     owner: str | None = Field(default=None, max_length=200)
 
     model_config = {"json_schema_extra": {"examples": [{"status": "done"}]}}
@@ -112,6 +110,11 @@ def _base(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
+def _page(base: str, document_id: str, unit_id: str | None) -> str:
+    """The document's page, at the unit when there is one."""
+    return f"{base}/doc/{document_id}" + (f"#unit-{unit_id}" if unit_id else "")
+
+
 @router.get("/feeds/patterns/{pattern}.atom", responses=ERRORS, response_class=Response)
 def pattern_feed(pattern: str, request: Request, kb: KB, who: Reader) -> Response:
     """New documents showing a failure pattern, newest first, each with the sentence that shows it."""
@@ -127,7 +130,7 @@ def pattern_feed(pattern: str, request: Request, kb: KB, who: Reader) -> Respons
             id=f"pattern/{name}/document/{d['id']}",
             title=d["title"],
             updated=d["ingested_at"],
-            link=f"{base}/doc/{d['id']}" + (f"#unit-{d['unit_id']}" if d.get("unit_id") else ""),
+            link=_page(base, d["id"], d.get("unit_id")),
             summary=(d.get("evidence") or d.get("summary") or "")[:1000],
             categories=tuple(x for x in (d.get("kind"), d.get("department")) if x),
         )
@@ -171,8 +174,7 @@ def search_feed(
             id=f"search/{h['document_id']}/{h.get('unit_id') or 'document'}",
             title=h["title"],
             updated=stored.get(h["document_id"]) or "",
-            link=f"{base}/doc/{h['document_id']}"
-            + (f"#unit-{h['unit_id']}" if h.get("unit_id") else ""),
+            link=_page(base, h["document_id"], h.get("unit_id")),
             summary=(h.get("text") or h.get("snippet") or "")[:1000],
             categories=tuple(h.get("patterns") or ()),
         )
@@ -206,8 +208,7 @@ def actions_feed(
             id=f"action/{a['id']}",
             title=("OVERDUE: " if a["overdue"] else "") + a["text"][:200],
             updated=a.get("edited_at") or a.get("document_ingested_at") or "",
-            link=f"{base}/doc/{a['document_id']}"
-            + (f"#unit-{a['unit_id']}" if a["unit_id"] else ""),
+            link=_page(base, a["document_id"], a["unit_id"]),
             summary=f"{a['owner'] or 'no owner'}; due {a['due'] or a['due_text'] or 'not given'}; "
             f"from {a['document_title']}",
             categories=("overdue",) if a["overdue"] else (),
@@ -284,6 +285,3 @@ def get_digest(
     if format == "markdown":
         return PlainTextResponse(markdown(result), media_type="text/markdown; charset=utf-8")
     return result
-
-
-__all__ = ["CONTEXTS", "STATUSES", "router"]
