@@ -37,7 +37,7 @@ NEGATION = re.compile(
     re.I,
 )
 PERSON = re.compile(
-    r"\b([A-Z][a-zà-ÿ'’-]+(?:\s+(?:van|de|der|von|da|di|le|la|el))?\s+[A-Z][a-zà-ÿ'’-]+)\b"
+    r"\b([A-Z][a-zà-ÿ'’-]+(?:\s+(?:van|de|der|von|da|di|le|la|el))?\s+[A-Z][a-zà-ÿ'’-]+(?:[A-Z][a-zà-ÿ'’-]+)?)\b"
 )
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9\"'“(])|\n+")
 

@@ -1,8 +1,8 @@
 """Reading a draft PoC charter (the Gate 0 document) and saying what it lacks, in the article's terms.
 
-Work in progress (issue 5): the reader and the finding rules; suggestions and the service route come
-next. Rules look for evidence that an aspect is addressed, sentence by sentence, and treat "TBD",
-"later", "not needed" and the like as not addressed.
+Rules look for evidence that an aspect is addressed, sentence by sentence, and treat "TBD",
+"later", "not needed", "to follow" and the like as not addressed; the aspect model
+(kb.charter_aspects) withdraws a rule's finding when a sentence addresses it by its meaning.
 """
 
 from __future__ import annotations
@@ -12,11 +12,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ingest import fields as f
+from kb.charter_aspects import DEFERRAL
 
 _NEGATED = re.compile(
     r"\b(tbd|tbc|to be (decided|defined|confirmed|agreed)|later|not needed|not required|n/a|none yet|"
     r"no (plan|owner|one|need)|not (yet )?(decided|defined|agreed|involved|planned|in scope)|maybe|"
-    r"if there is (budget|time)|afterwards|after go-?live|out of scope|skip|unknown|open question)\b",
+    r"if there is (budget|time)|afterwards|after go-?live|out of scope|skip|unknown|open question|"
+    + DEFERRAL
+    + r")\b",
     re.I,
 )
 
@@ -130,6 +133,7 @@ class CharterReading:
     text: str
     sentences: list[tuple[str, str, int]] = field(default_factory=list)  # (section, sentence, line)
     owners: list[str] = field(default_factory=list)
+    sponsors: list[str] = field(default_factory=list)  # a sponsor is a second accountable name
 
 
 PLACEHOLDER = re.compile(r"<(?!https?:|mailto:)[^<>\n]{2,300}>")
@@ -154,26 +158,22 @@ def read(text: str) -> CharterReading:
         section = unit.section.split(" > ")[-1] if unit.section else ""
         for sentence in f.sentences(" ".join(unit.text.split())):
             reading.sentences.append((section, sentence, unit.line_start))
-    for person in doc.fields.get("owners", []):
-        if not _NEGATED.search(person["name"]) and f.people(person["name"]):
-            reading.owners.append(person["name"])
-    from kb.reading.facts import read_people
+    from kb.reading.owners import accountable, organisation, same
 
-    read_people(doc)  # owners named in prose, tables, RACI rows and sign-off blocks
-    for person in doc.fields.get("people", []):
-        name = str(person.get("name") or "")
-        known = {o.lower() for o in reading.owners}
-        new = not any(name.lower() in k or k in name.lower() for k in known)
-        if person.get("role") == "owner" and name and new:
+    found = accountable(doc)  # prose, key lines, tables, RACI, sign-offs, "I" and "you" resolved
+    reading.owners = [p.name for p in found.owners]
+    reading.sponsors = [p.name for p in found.sponsors]
+    for person in doc.fields.get("owners", []):  # front matter and "Owner:" fields
+        name = person["name"]
+        if (
+            _NEGATED.search(name)
+            or not f.people(name)
+            or len(name) > 60
+            or organisation(name, text)
+        ):
+            continue
+        if not any(same(name, o) for o in reading.owners + reading.sponsors):
             reading.owners.append(name)
-    if not reading.owners and re.search(
-        r"\bI(?: will|'ll| am going to)? own\b|\bI am the owner\b", text
-    ):
-        sender = re.search(
-            r"^\s*From:\s*(.+)$", text, re.M
-        )  # "I will own this myself", in an email
-        names = f.people(sender.group(1)) if sender else []
-        reading.owners.extend(names[:1])
     return reading
 
 
@@ -212,15 +212,45 @@ _SECURITY_ACT = re.compile(
 )
 
 
+_AS_IS = re.compile(
+    r"^\W*(the )?problem\b|\b(currently|today|at the moment|right now|fraud|losses|overtime|backlog|"
+    r"spend|spent|per (unplanned )?failure|of (the )?(contact.centre|call) volume)\b",
+    re.I,
+)
+_VOLUME_ONLY = re.compile(
+    r"^(?!.*(cost|price|pricing|fee|budget|licen[cs]e|compute|gpu|infrastructure|capacity|latency|"
+    r"throughput|peak|hosting|load|production|at scale|full volume|roll-?out|all (users|stores|sites))).*$",
+    re.I,
+)
+
+
+def _scale_plan(hit: tuple[str, str, int]) -> bool:
+    """A plan for production scale, not the size of today's problem ("38,000 calls a month")."""
+    section, text, _ = hit
+    if re.search(ASPECTS["business_problem"], section, re.I) or _AS_IS.search(text):
+        return False
+    return not _VOLUME_ONLY.match(text) or bool(re.search(r"scale|cost|volume", section, re.I))
+
+
+_CERTIFIED_ONLY = re.compile(r"iso ?27001|soc ?2|certifi", re.I)
+
+
 def _aspect(reading: CharterReading, code: str) -> tuple[list[tuple[str, str, int]], bool]:
     """(evidence, addressed): a section named for the aspect decides; else sentences that mention it."""
     if code in _DECIDES:
         in_section = _hits(reading, r".", section=_SECTION[code])
         if in_section:
-            return in_section, bool(_addressed(in_section))
+            said = _addressed(in_section)
+            if code == "no-security-review":  # a vendor's certificate is not this PoC's review
+                said = [
+                    h
+                    for h in said
+                    if _SECURITY_ACT.search(h[1]) and not _CERTIFIED_ONLY.search(h[1])
+                ]
+            return in_section, bool(said)
     hits = _hits(reading, _PRESENT[code])
     if code == "no-security-review":
-        hits = [h for h in hits if _SECURITY_ACT.search(h[1])]
+        hits = [h for h in hits if _SECURITY_ACT.search(h[1]) and not _CERTIFIED_ONLY.search(h[1])]
     return hits, bool(_addressed(hits))
 
 
@@ -305,13 +335,13 @@ def check(
         hits, addressed = _aspect(reading, code)
         if not addressed:
             add(code, hits)
-    scale = _addressed(_hits(reading, _PRESENT["no-scale-plan"]))
+    scale = [h for h in _addressed(_hits(reading, _PRESENT["no-scale-plan"])) if _scale_plan(h)]
     if not scale:
         add("no-scale-plan", _hits(reading, _PRESENT["no-scale-plan"]))
     owners = reading.owners
     if not owners:
         add("no-owner", _hits(reading, r"owner"))
-    elif len(owners) == 1:
+    elif len(owners) == 1 and not reading.sponsors:
         add("single-owner", _hits(reading, r"owner"), "medium")
     pilot = _addressed(_hits(reading, _PRESENT["no-pilot-phase"]))
     if not pilot:
@@ -335,21 +365,49 @@ def check(
     return sorted(out, key=lambda x: CODES.index(x.code))
 
 
+_SAMPLE = re.compile(
+    r"synthetic|sample|benchmark|demo|curated|cleaned|generic|industry|vendor|licensed|public|"
+    r"reference|anonymi[sz]ed|other (retailer|municipalit|customer|compan)",
+    re.I,
+)
+_REAL_DATA = re.compile(r"\blive\b|production|our own|\breal\b|pulled from|from our|actual", re.I)
+_KPI_MOVE = re.compile(r"\b(down|up)\b \d|[+−]\s?\d|≤|≥|baseline", re.I)
+_TODAY = re.compile(r"^\W*(the )?problem\b|\b(currently|today|at the moment|right now)\b", re.I)
+_THRESHOLD_SAID = re.compile(
+    r"target|at least|at most|≥|≤|>=|<=|or (better|more|less|fewer|higher|lower)|above|below|under|"
+    r"within|reach|must|should|needs? to|goal|aim|success",
+    re.I,
+)
+_CLAIMED = re.compile(
+    r"vendor claims|claims? \d|background|currently|today|last year|is \d+ ?%", re.I
+)
+# what a sentence must also show for the aspect model's reading of it to withdraw a finding
+_GUARDS: dict[str, Any] = {
+    "production-data": lambda h: not _SAMPLE.search(h[1]) or bool(_REAL_DATA.search(h[1])),
+    "scale-cost": _scale_plan,
+    "business-kpi": lambda h: (
+        bool(_KPI_CHANGE.search(h[1]) or _KPI_MOVE.search(h[1])) and not _TODAY.search(h[1])
+    ),
+    "success-threshold": lambda h: bool(_THRESHOLD_SAID.search(h[1])) and not _CLAIMED.search(h[1]),
+}
+
+
 def _withdraw(
     findings: list[Finding],
     reading: CharterReading,
     embedder: Any,
     withdrawn: list[dict[str, Any]] | None,
 ) -> list[Finding]:
-    from kb.charter_aspects import ASPECT_OF, aspect_model
+    from kb.charter_aspects import ASPECT_OF, RULES_DECIDE, aspect_model
 
     model = aspect_model()
     if model is None:
         return findings
-    addressed = model.addressed(reading.sentences, embedder)
+    addressed = model.addressed(reading.sentences, embedder, guards=_GUARDS)
     kept = []
     for finding in findings:
-        evidence = addressed.get(ASPECT_OF.get(finding.code, ""))
+        aspect = "" if finding.code in RULES_DECIDE else ASPECT_OF.get(finding.code, "")
+        evidence = addressed.get(aspect)
         if evidence is None:
             kept.append(finding)
         elif withdrawn is not None:

@@ -7,6 +7,7 @@ charter's review can only become more careful, never noisier."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -35,12 +36,27 @@ ASPECT_OF: dict[str, str] = {
     "no-operations-owner": "operations-owner",
 }
 ASPECTS = tuple(sorted(set(ASPECT_OF.values())))
+# put off: "vendor pricing to follow", "TODO ask someone", "we'll loop in InfoSec once we have
+# something working"; one vocabulary for the rules (kb.charter) and the model
+DEFERRAL = (
+    r"to follow|not (yet )?(assessed|started|estimated|checked|done|known|available|discussed|looked at)|"
+    r"still (being|to be|needs?|need to|open)|needs? (a chat|to be checked|checking)|todo|won'?t do|"
+    r"will be (picked up|considered|handled|looked at|decided|estimated|assessed|checked|agreed)|"
+    r"considered if|after the poc|contract phase|at (its|their|our) discretion|(not )?at this stage|"
+    r"at a later stage|parking|parked|park (that|it|this)|at some point|once we (have|know|see)|"
+    r"depends on|to nominate|will nominate|to be (decided|defined|confirmed|agreed|named)"
+)
 # a sentence that refuses, negates or puts off an aspect does not address it
 NOT_ADDRESSING = re.compile(
     r"\b(no|not|never|without|none|nobody|tbd|tbc|later|postpone\w*|defer\w*|if there is|maybe|"
-    r"open question|unclear|unknown|n/a|out of scope|skip\w*|after go-?live|afterwards)\b",
+    r"open question|unclear|unknown|n/a|out of scope|skip\w*|after go-?live|afterwards|"
+    + DEFERRAL
+    + r")\b",
     re.I,
 )
+# findings the model never withdraws: names are counted by the people reader, and a security
+# review is an act the rules look for (the model took "the data has phone numbers" for one)
+RULES_DECIDE = frozenset({"single-owner", "no-owner", "no-security-review"})
 _CACHE_SIZE = 4096  # sentence vectors kept between checks: a draft being typed re-embeds little
 
 
@@ -53,30 +69,39 @@ class AspectModel:
         self._vectors = VectorCache(_CACHE_SIZE)
 
     def addressed(
-        self, sentences: list[tuple[str, str, int]], embedder: Any
+        self,
+        sentences: list[tuple[str, str, int]],
+        embedder: Any,
+        guards: dict[str, Callable[[tuple[str, str, int]], bool]] | None = None,
     ) -> dict[str, dict[str, Any]]:
-        """For each aspect some sentence addresses: the likeliest sentence, its line and probability."""
+        """For each aspect some sentence addresses: the likeliest sentence, its line and probability.
+        A guard names what a sentence must also show to count for its aspect (a scale plan is not
+        the size of today's problem)."""
         usable = [
-            (s, line)
-            for _, s, line in sentences
+            (section, s, line)
+            for section, s, line in sentences
             if len(s.split()) >= 4  # a fragment ("Costs?") or a bare label answers nothing
             and not s.rstrip().endswith("?")  # nor does a question
             and not NOT_ADDRESSING.search(s)
         ]
         if not usable or embedder is None or getattr(embedder, "name", None) != self.model:
             return {}
-        x = self._vectors.get(embedder, [s for s, _ in usable])
+        x = self._vectors.get(embedder, [s for _, s, _ in usable])
         p = 1.0 / (1.0 + np.exp(-(x @ self.w.T + self.b)))
         out: dict[str, dict[str, Any]] = {}
         for j, aspect in enumerate(self.aspects):
-            i = int(p[:, j].argmax())
-            if p[i, j] >= THRESHOLD:
-                out[aspect] = {
-                    "aspect": aspect,
-                    "line": usable[i][1],
-                    "text": usable[i][0],
-                    "probability": round(float(p[i, j]), 3),
-                }
+            guard = (guards or {}).get(aspect)
+            for i in np.argsort(-p[:, j]):
+                if p[i, j] < THRESHOLD:
+                    break
+                if guard is None or guard(usable[i]):
+                    out[aspect] = {
+                        "aspect": aspect,
+                        "line": usable[i][2],
+                        "text": usable[i][1],
+                        "probability": round(float(p[i, j]), 3),
+                    }
+                    break
         return out
 
 
