@@ -64,12 +64,13 @@ _USERS = (
     r"(end.users?|business users?|agents|adjusters|clerks|planners|analysts|nurses|technicians|operators|"
     r"lawyers|paralegals|buyers|category managers|recruiters|controllers|inspectors|dispatchers|staff|"
     r"team leads?|hr partners|employees|users|advisors|advisers|panel|handlers|crews|drivers|mechanics|"
-    r"accountants|specialists|underwriters|engineers|supervisors|the business|business side)"
+    r"accountants|specialists|underwriters|engineers|supervisors|the business|business side|graders|"
+    r"crew|bed managers|store managers?|colleagues|ward staff)"
 )
 _INVOLVE = (
     r"(evaluat|test|take part|involved|workshop|feedback|review|rate|rating|score|judge|co-?design|interview|"
     r"label|shadow|sign.?off|pilot users|tr(y|ies)|check|write the expected|define|agree|help|join|annotat|"
-    r"compare|assess|validate|use it|set the|weekly)"
+    r"compare|assess|validate|use it|set the|weekly|tell (you|us|me)|will use|using it)"
 )
 _PRESENT: dict[str, str] = {
     "no-business-problem": r"(today|currently|at present|every (day|week|month)|each (month|week|year)|"
@@ -81,7 +82,8 @@ _PRESENT: dict[str, str] = {
     r"throughput|per (agent|person|clerk|fte)|fte|satisfaction|csat|nps|revenue|backlog|call volume|"
     r"first.contact|resolution rate|savings?|days|lead time|stock-?outs?|working capital|write-?offs?|"
     r"share of|incomplete|escalations?|overtime|staffing|on-time|yield|defects?|scrap|downtime|per shift|"
-    r"complaints|churn|conversion|margin|inventory|utili[sz]ation|wait(ing)? time|review time)",
+    r"complaints|churn|conversion|margin|inventory|utili[sz]ation|wait(ing)? time|review time|waste|"
+    r"deflect\w*|withdrawals?|renewals?|refresh time|\bcost\b|payouts?|abandon\w*|availability)",
     "no-exit-criteria": r"(exit|stop|kill|cancel|abort|end the (poc|pilot)|terminate|kill switch)",
     "no-end-user-involvement": _USERS + r"\b.{0,100}\b" + _INVOLVE,
     "no-production-data": r"(production|real|live|actual|unmodified|historical|last \d+ months|\d+ months of)"
@@ -103,7 +105,9 @@ _PRESENT: dict[str, str] = {
     r"runbook|handover|handoff|hand over|knowledge base|confluence|versioned)",
     "no-operations-owner": r"(run(s)? (it |the \w+ )?(in production|day to day|after)|(will|to) operate|"
     r"operates|operated by|operations owner|run by|support(ed)? by|maintain(ed|s)? (it|the|by)|service owner|"
-    r"run team|embed(ded)? (it )?in|business process owner|will run|runs? the|takes? over)",
+    r"run team|embed(ded)? (it )?in|business process owner|will run|runs? the|takes? over|"
+    r"responsible for the (tool|system|service|model|solution|assistant)|in (daily )?operations|"
+    r"own(s)? the (daily|weekly|tool|model|job|forecast job))",
 }
 _SECTION = {
     "success": r"success|how we.?ll know|acceptance|what good|(?<!exit )criteria",
@@ -203,8 +207,17 @@ _KPI_PLACE = re.compile(
     r"kpi|business|metric|objective|goal|benefit|value|target|success|how we|measure", re.I
 )
 _KPI_CHANGE = re.compile(
-    r"target|from .{1,30} to|reduc|cut|increas|improv|down from|up from|at least|at most", re.I
+    r"target|from .{1,30} to|reduc|cut|increas|improv|down from|up from|at least|at most|down by|"
+    r"go(es)? down|\d+ ?% (less|fewer|more|lower|higher)|below|above|less than|more than|\bzero\b|"
+    r"[-−+]\d+ ?%",
+    re.I,
 )
+# who runs it "after go-live" is an operations owner named now, not one put off
+_RUN_LATER = re.compile(
+    r"\b(after|once|from) (go-?live|the poc|the pilot|rollout|launch|gate \d)\b", re.I
+)
+# "in the 12 months after go-live" is when a KPI is measured, not an aspect put off
+_WINDOW = re.compile(r"\b(months?|weeks?|year|days?) after go-?live\b", re.I)
 _SECURITY_ACT = re.compile(
     r"(review|approv|assess|sign|requirement|complian|residen|dpia|booked|check|hosted|\beu\b|encrypt|"
     r"access|policy|handled|addressed|dpo|ciso|consent|pseudonym|anonymi)",
@@ -295,7 +308,9 @@ def check(
         add("unmeasurable-success-criteria", success, "medium")
     kpi = [
         h
-        for h in _addressed(_hits(reading, _PRESENT["no-business-kpi"]))
+        for h in _addressed(
+            [(a, _WINDOW.sub("", b), c) for a, b, c in _hits(reading, _PRESENT["no-business-kpi"])]
+        )
         if not _TECHNICAL.search(h[1]) and (_KPI_PLACE.search(h[0]) or _KPI_CHANGE.search(h[1]))
     ]
     if not kpi:
@@ -351,7 +366,12 @@ def check(
         add("no-gates", _hits(reading, _PRESENT["no-gates"]))
     ops = [
         h
-        for h in _addressed(_hits(reading, _PRESENT["no-operations-owner"]))
+        for h in _addressed(
+            [
+                (a, _RUN_LATER.sub("", b), c)
+                for a, b, c in _hits(reading, _PRESENT["no-operations-owner"])
+            ]
+        )
         if f.people(h[1])
         or re.search(
             r"[A-Z][\w&-]+ (team|desk|department|operations)\b|'s\b.{0,30}\bteam\b|\b(her|his|their|our)\b.{0,30}\bteam\b",
