@@ -37,7 +37,7 @@ NEGATION = re.compile(
     re.I,
 )
 PERSON = re.compile(
-    r"\b([A-Z][a-zà-ÿ'’-]+(?:\s+(?:van|de|der|von|da|di|le|la|el))?\s+[A-Z][a-zà-ÿ'’-]+(?:[A-Z][a-zà-ÿ'’-]+)?)\b"
+    r"\b([A-ZÀ-ÖØ-ÞĀ-Ž][a-zà-ÿā-ž'’-]+(?:\s+(?:van|de|der|von|da|di|le|la|el))?\s+[A-ZÀ-ÖØ-ÞĀ-Ž][a-zà-ÿā-ž'’-]+(?:[A-Z][a-zà-ÿā-ž'’-]+)?)(?![\w])"
 )
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9\"'“(])|\n+")
 

@@ -40,11 +40,11 @@ ASPECTS = tuple(sorted(set(ASPECT_OF.values())))
 # something working"; one vocabulary for the rules (kb.charter) and the model
 DEFERRAL = (
     r"to follow|not (yet )?(assessed|started|estimated|checked|done|known|available|discussed|looked at)|"
-    r"still (being|to be|needs?|need to|open)|needs? (a chat|to be checked|checking)|todo|won'?t do|"
+    r"still (being|to be|open)|still needs? to (be )?(checked|decided|agreed|done|confirmed)|needs? (a chat|to be checked|checking)|todo|won'?t do|"
     r"will be (picked up|considered|handled|looked at|decided|estimated|assessed|checked|agreed)|"
     r"considered if|after the poc|contract phase|at (its|their|our) discretion|(not )?at this stage|"
     r"at a later stage|parking|parked|park (that|it|this)|at some point|once we (have|know|see)|"
-    r"depends on|to nominate|will nominate|to be (decided|defined|confirmed|agreed|named)"
+    r"depends on|to nominate|will nominate|to propose|will propose|whoever|to be (decided|defined|confirmed|agreed|named)"
 )
 # a sentence that refuses, negates or puts off an aspect does not address it
 NOT_ADDRESSING = re.compile(

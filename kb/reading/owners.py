@@ -14,7 +14,8 @@ _OWNS = re.compile(
     r"\b(own(s|ed|ing)?|co-?own\w*|owner(ship)?|lead(s|ing)?|led|co-?lead\w*|accountable|"
     r"in charge|responsib(le|ility)|deputy|assignee|project manager|poc manager|drives?|driving|"
     r"only person on (this|it)|single point of contact|build(s|ing)? it|"
-    r"run(s|ning)? (this|the) (poc|pilot|project|trial))\b",
+    r"run(s|ning)? (this|the) (poc|pilot|project|trial)|backs? (me|him|her|them|us) up|back-?up|"
+    r"stands? in|covers? for)\b",
     re.I,
 )
 _SPONSORS = re.compile(
@@ -25,7 +26,8 @@ _OTHER_OWNER = re.compile(
     r"\b(operations owner|ops owner|service owner|system owner|data owner|process owner|"
     r"run(s|ning)? it|support(s|ing)? it|after (go-?live|gate|rollout|the pilot)|in operations|"
     r"once (live|in production)|business as usual|owns? the (data|system|platform|service|process|"
-    r"budget|model in production|tool|solution|weekly|daily|running)|lead(s)? to|led to)\b",
+    r"budget|model in production|tool|solution|weekly|daily|running)|runs? the (integration|job|scoring|"
+    r"pipeline|service)|lead(s)? to|led to)\b",
     re.I,
 )
 # a possible, deferred or refused owner is not an owner
@@ -52,10 +54,13 @@ _TITLES = re.compile(r"\b(Mr|Mrs|Ms|Dr|Prof)\.?\s+(?=[A-Z])")
 _LISTING = re.compile(
     r"^\W*(watchers?|cc|reporter|attendees|present|participants|apologies|distribution)\b", re.I
 )
-_ASKING = re.compile(r"\b(who|whom|whoever|anyone|anybody|someone|somebody)\b", re.I)
+_ASKING = re.compile(
+    r"\b(who|whom|whoever|anyone|anybody|someone|somebody)\b(?!\s*:)", re.I
+)  # "Who:" labels
 # "team leads", "our own data": words that look like owning and are not
 _NOT_OWNING = re.compile(
-    r"\b[a-z]+ leads\b(?! (the|this|it|on|our|a|an)\b)|\b(our|their|its|my|your|his|her|the) own\b",
+    r"\b[a-z]+ leads\b(?! (the|this|it|on|our|a|an)\b)|\b(our|their|its|my|your|his|her|the) own\b|"
+    r"\b(team|tech|technical|shift|store|cell) lead\b",
     re.I,
 )
 _ORG_WORDS = {
@@ -170,7 +175,9 @@ class _Registry:
         """ "Roads Unit", "To Do": a capitalised pair that names a team, a firm or a status."""
         words = name.lower().split()
         return len(words) >= 2 and (
-            words[-1] in self.lowercase or words[-1] in _ORG_WORDS or words[0] in _ORG_WORDS
+            (len(words[-1]) >= 4 and words[-1] in self.lowercase)
+            or words[-1] in _ORG_WORDS
+            or words[0] in _ORG_WORDS
         )
 
     def initials(self, token: str) -> str | None:
@@ -375,7 +382,7 @@ def _read_clause(
 
     for name in _names(scope):
         take(registry.resolve(name) or name, scope.find(name))
-    for match in re.finditer(r"\b[A-Z][a-zà-ÿ'’-]{2,}\b", scope):
+    for match in re.finditer(r"\b[A-ZÀ-ÖØ-ÞĀ-Ž][a-zà-ÿā-ž'’-]{2,}\b(?!:)", scope):  # not a "Key:"
         take(registry.resolve(match.group(0)), match.start())
     for match in re.finditer(r"\b[A-Z]{2,3}\b", scope):
         if match.group(0) not in _ACRONYMS:
