@@ -311,15 +311,20 @@ def _problem(reading: CharterReading, lower: str) -> list[tuple[str, str, int]]:
 
 
 def check(
-    text: str, *, embedder: Any = None, withdrawn: list[dict[str, Any]] | None = None
+    text: str,
+    *,
+    embedder: Any = None,
+    withdrawn: list[dict[str, Any]] | None = None,
+    reading: CharterReading | None = None,
 ) -> list[Finding]:
     """The findings for a charter: each code the charter triggers, with evidence and principle.
 
     With the embedder the aspect model was trained with, a "missing" finding is withdrawn when a
     sentence addresses the aspect by its meaning (kb.charter_aspects); what withdrew it goes into
-    `withdrawn`, so a reader sees why no finding was raised."""
+    `withdrawn`, so a reader sees why no finding was raised. A caller that has read the charter
+    already passes its `reading`."""
     text = blank_placeholders(text)
-    reading = read(text)
+    reading = reading or read(text)
     out: list[Finding] = []
 
     def add(code: str, hits: list[tuple[str, str, int]], severity: str = "high") -> None:
@@ -547,7 +552,7 @@ def review(kb: Any, text: str, *, limit: int = 10) -> dict[str, Any]:
     """Findings, then the past lessons that apply: from the charter's content and from each finding."""
     reading = read(text)
     withdrawn: list[dict[str, Any]] = []
-    findings = check(text, embedder=kb.embedder, withdrawn=withdrawn)
+    findings = check(text, embedder=kb.embedder, withdrawn=withdrawn, reading=reading)
     pooled: dict[str, dict[str, Any]] = {}
 
     def pool(hits: list[dict[str, Any]], reason: str, weight: float) -> None:
@@ -572,7 +577,7 @@ def review(kb: Any, text: str, *, limit: int = 10) -> dict[str, Any]:
         except ValueError:
             hits = []
         pool(hits, f"{finding.code}: past projects that failed this way ({pattern})", 0.8)
-    ranked = sorted(pooled.values(), key=lambda e: -e["score"])[:limit]
+    ranked = _rank(pooled.values(), findings, limit)
     for rank, entry in enumerate(ranked, start=1):
         entry["rank"] = rank
         entry["score"] = round(entry["score"], 4)
@@ -675,6 +680,31 @@ def aspect_states(
                     for e in sections.get(SECTION_OF.get(code, ""), [])
                 ][:2]
         out.append({"code": code, "state": state, "evidence": evidence})
+    return out
+
+
+PER_DOCUMENT = 2  # suggestions from one past document, so one long postmortem cannot fill the list
+
+
+def _rank(pooled: Any, findings: list[Finding], limit: int) -> list[dict[str, Any]]:
+    """Best first, at most PER_DOCUMENT from a document; those that answer only a weak aspect
+    (criteria without a threshold, a single owner) after those that answer a missing one."""
+    weak = {f_.code for f_ in findings if f_.severity != "high"}
+
+    def weak_only(entry: dict[str, Any]) -> bool:
+        codes = [why.split(":", 1)[0] for why in entry["why"] if ":" in why]
+        return bool(codes) and len(codes) == len(entry["why"]) and set(codes) <= weak
+
+    out: list[dict[str, Any]] = []
+    per_document: dict[Any, int] = {}
+    for entry in sorted(pooled, key=lambda e: (weak_only(e), -e["score"])):
+        document = entry.get("document_id") or entry.get("source")
+        if per_document.get(document, 0) >= PER_DOCUMENT:
+            continue
+        per_document[document] = per_document.get(document, 0) + 1
+        out.append(entry)
+        if len(out) == limit:
+            break
     return out
 
 

@@ -58,6 +58,16 @@ def test_review_suggests_past_lessons_for_the_gaps(tmp_path):
     assert [s["rank"] for s in suggestions] == list(range(1, len(suggestions) + 1))
     assert all(s["why"] and s["source"].endswith((".md", ".txt", ".html")) for s in suggestions)
     assert any("no-production-data" in why for s in suggestions for why in s["why"])
+    per_document: dict[str, int] = {}
+    for s in suggestions:
+        per_document[s["document_id"]] = per_document.get(s["document_id"], 0) + 1
+    assert max(per_document.values()) <= 2  # one long postmortem cannot fill the list
+    weak = {f["code"] for f in result["findings"] if f["severity"] != "high"}
+    only_weak = [
+        all(why.split(":")[0] in weak for why in s["why"]) and all(":" in w for w in s["why"])
+        for s in suggestions
+    ]
+    assert only_weak == sorted(only_weak)  # answers to weak aspects come after the missing ones
     assert result["sections"]
     kb.close()
 
