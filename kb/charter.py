@@ -573,7 +573,9 @@ def review(kb: Any, text: str, *, limit: int = 10) -> dict[str, Any]:
         pattern, ask = FINDING_SEARCH[finding.code]
         query = f"{ask}. {content[:200]}"  # as embedded above
         try:
-            hits = kb.search(query, limit=10, filters={"pattern": [pattern]})["hits"]
+            hits = kb.search(
+                query, limit=10, filters={"pattern": [pattern]}, mode=FINDING_SEARCH_MODE
+            )["hits"]
         except ValueError:
             hits = []
         pool(hits, f"{finding.code}: past projects that failed this way ({pattern})", 0.8)
@@ -683,6 +685,7 @@ def aspect_states(
     return out
 
 
+FINDING_SEARCH_MODE = "hybrid"  # the search under each finding, among lessons of its pattern
 PER_DOCUMENT = 2  # suggestions from one past document, so one long postmortem cannot fill the list
 
 
