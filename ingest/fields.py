@@ -37,7 +37,7 @@ NEGATION = re.compile(
     re.I,
 )
 PERSON = re.compile(
-    r"\b([A-ZÀ-ÖØ-ÞĀ-Ž][a-zà-ÿā-ž'’-]+(?:\s+(?:van|de|der|von|da|di|le|la|el))?\s+[A-ZÀ-ÖØ-ÞĀ-Ž][a-zà-ÿā-ž'’-]+(?:[A-Z][a-zà-ÿā-ž'’-]+)?)(?![\w])"
+    r"\b([A-ZÀ-ÖØ-ÞĀ-Ž][a-zß-ÿā-ž'’-]+(?:\s+(?:van|de|der|von|da|di|le|la|el))?\s+[A-ZÀ-ÖØ-ÞĀ-Ž][a-zß-ÿā-ž'’-]+(?:[A-Z][a-zß-ÿā-ž'’-]+)?)(?![\w])"
 )
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9\"'“(])|\n+")
 

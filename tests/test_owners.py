@@ -87,3 +87,26 @@ def test_a_sponsor_is_a_second_accountable_name_for_single_owner() -> None:
     assert "single-owner" in {x.code for x in check(alone)}
     with_sponsor = alone + "\nSponsor: Daniel Hartley, Chief Underwriting Officer\n"
     assert "single-owner" not in {x.code for x in check(with_sponsor)}
+
+
+def test_handover_with_first_names_arrows_chats_and_takers() -> None:
+    from kb.reading.owners import handover
+
+    def read(text: str, source: str = "handover.md") -> tuple[str | None, str | None]:
+        return handover(parse_document(text.encode(), source=source, fmt="markdown")[0])
+
+    assert read(
+        "# Runbook\n\n| Item | Detail |\n|---|---|\n| Prepared by | Bartek Zieliński, contractor |\n\n"
+        "This runbook is the handover from Bartek to Hannah Okoro.\n"
+    ) == ("Bartek Zieliński", "Hannah Okoro")
+    assert read(
+        "# README\n\n> Handover note (Ines Duarte, May 2025): I'm leaving on 31 May and "
+        "Felix Brandt is taking over this repo.\n"
+    ) == ("Ines Duarte", "Felix Brandt")
+    assert read(
+        "Participants: Zoe Harrington, Mateus Costa\n\n"
+        "[12/05/2025 09:14] Zoe Harrington: morning Mateus! from Monday the PoC is officially yours\n",
+        "chat.txt",
+    ) == ("Zoe Harrington", "Mateus Costa")
+    # a possible future owner is not the recipient
+    assert read("# Note\n\nMaybe Felix Brandt could take over later.\n")[1] is None

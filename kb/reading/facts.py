@@ -344,6 +344,19 @@ _SPANS: tuple[tuple[str, str], ...] = (
 _SPAN_RX = [(side, re.compile(rx, re.I)) for side, rx in _SPANS]
 
 
+def _span_person(text: str) -> str | None:
+    """The person a handover span names: "the Analytics team (Owen Price, who built it)" is Owen,
+    "Aaron Feld (Solution Lead, Brightline Civic Tech)" is Aaron."""
+    outside = _first_person(re.sub(r"\([^)]*\)", " ", text))
+    if outside:
+        return outside
+    for inside in re.findall(r"\(([^)]*)\)", text):
+        found = _person_names(inside)
+        if found:
+            return found[0]
+    return None
+
+
 def read_handoff(doc: ParsedDocument) -> None:
     """Who hands over to whom: "moves from Data Science (Aaron Feld) to ... (Grace Liu)",
     "prepared by X for Y", "Previous owner | X" rows; a possible future owner is never the recipient."""
@@ -359,7 +372,9 @@ def read_handoff(doc: ParsedDocument) -> None:
                 low = text.lower()
                 name = _first_person(text)
                 if name and re.search(
-                    r"previous|outgoing|former|old owner|handed over by|until", low
+                    r"previous|outgoing|former|old owner|handed over|until|handing over|original "
+                    r"developer|built (it|by)",
+                    low,
                 ):
                     giver = giver or name
                 elif name and re.search(
@@ -371,10 +386,14 @@ def read_handoff(doc: ParsedDocument) -> None:
                 m = rx.search(text)
                 if not m:
                     continue
-                a = _first_person(m.group("a")) if "a" in m.groupdict() and m.group("a") else None
-                b = _first_person(m.group("b")) if "b" in m.groupdict() and m.group("b") else None
+                a = _span_person(m.group("a")) if "a" in m.groupdict() and m.group("a") else None
+                b = _span_person(m.group("b")) if "b" in m.groupdict() and m.group("b") else None
                 if side == "both" and not (a and b):
-                    continue
+                    # one side named in brackets: "from the Analytics team (Owen Price) to Support"
+                    a = a if a and "(" in m.group("a") else None
+                    b = b if b and "(" in (m.group("b") or "") else None
+                    if not (a or b):
+                        continue
                 giver = giver or a
                 taker = taker or b
     for rx, side in ((_FROM_KEY, "from"), (_TO_KEY, "to")):
@@ -384,6 +403,11 @@ def read_handoff(doc: ParsedDocument) -> None:
                 giver = giver or name
             elif name and side == "to" and not _FUTURE.search(m.group(2)):
                 taker = taker or name
+    if not (giver and taker):  # first names, arrows, chats and "is taking over"
+        from kb.reading.owners import handover
+
+        more = handover(doc)
+        giver, taker = giver or more[0], taker or more[1]
     for side, name in (("handoff_from", giver), ("handoff_to", taker)):
         have = [p for p in doc.fields.get(side) or [] if p.get("name") != name]
         if name:

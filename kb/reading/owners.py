@@ -417,3 +417,80 @@ def _read_clause(
             continue
         target = out.sponsors if role == "sponsor" else out.owners
         _put(target, Named(name, clause.strip()[:200], unit.line_start))
+
+
+_ARROW = re.compile(
+    r"\b(?P<a>[A-Z][\w'’-]+(?: [A-Z][\w'’-]+)?)\s*(?:→|->|⇒|to)\s*(?P<b>[A-Z][\w'’-]+(?: [A-Z][\w'’-]+)?)\)"
+)
+_FROM_TO = re.compile(
+    r"\bhand(?:over|off|ing over|ed over)?\b[^.]{0,40}?\bfrom (?P<a>[A-Z][\w'’-]+(?: [A-Z][\w'’-]+)?)"
+    r" to (?P<b>[A-Z][\w'’-]+(?: [A-Z][\w'’-]+)?)",
+    re.I,
+)
+_TAKES_OVER = re.compile(
+    r"(?P<b>[A-Z][\w'’-]+(?: [A-Z][\w'’-]+)?)(?: \([^)]*\))? (?:is taking over|takes over|will take over|"
+    r"has taken over|is the new owner|becomes the owner)"
+)
+_MAINTAINER = re.compile(
+    r"\b(?:the )?(?:new )?(?:maintainer|owner) is (?:now )?(?P<b>[A-Z][\w'’-]+(?: [A-Z][\w'’-]+)?)"
+)
+_MAINTAINED = re.compile(
+    r"\b(?i:maintained|owned|run) by (?P<a>[A-Z][\w'’-]+(?: [A-Z][\w'’-]+)?)[^.]{0,60}\buntil\b"
+)
+_YOURS = re.compile(r"\b(?:is|are) (?:now |officially |all )?yours\b", re.I)
+_LEAVING = re.compile(
+    r"\bI(?:'m| am) (?:leaving|moving|off to|on the|going to)\b|\bI (?:leave|move)\b"
+)
+_NOTE_BY = re.compile(r"\((?P<a>[A-Z][\w'’-]+ [A-Z][\w'’-]+),[^)]*\)\s*:")
+
+
+def handover(doc: ParsedDocument) -> tuple[str | None, str | None]:
+    """Who hands the work over and who takes it: "the handover from Bartek to Hannah", "(Ines →
+    Felix)", "Felix Brandt is taking over", "Maintained by Ewa until ...; the maintainer is Jonah",
+    a chat's "the PoC is officially yours" (its speaker gives, the one addressed takes)."""
+    registry = _Registry(lowercase=set(re.findall(r"\b[a-z][a-z'’-]+\b", doc.text)))
+    for unit in doc.units:
+        for name in _names(_TITLES.sub("", unit.text)):
+            registry.add(name)
+    headers = _headers(doc)
+    for _, sender, recipients in headers:
+        for name in [sender, *recipients]:
+            if name:
+                registry.add(name)
+
+    def who(token: str | None) -> str | None:
+        if not token:
+            return None
+        name = registry.resolve(_TITLES.sub("", token))
+        return None if name is None or registry.organisation(name) else name
+
+    giver = taker = None
+    for unit in doc.units:
+        for text in f.sentences(_TITLES.sub("", unit.text)):
+            if _UNSURE.search(text):
+                continue
+            for rx in (_FROM_TO, _ARROW):
+                m = rx.search(text)
+                if m and who(m.group("a")) and who(m.group("b")):
+                    giver, taker = giver or who(m.group("a")), taker or who(m.group("b"))
+            m = _TAKES_OVER.search(text) or _MAINTAINER.search(text)
+            if m and who(m.group("b")):
+                taker = taker or who(m.group("b"))
+            m = _MAINTAINED.search(text)
+            if m and who(m.group("a")):
+                giver = giver or who(m.group("a"))
+            speaker = _SPEAKER.match(text)
+            note = _NOTE_BY.search(text)
+            me = who(speaker.group("who")) if speaker else who(note.group("a")) if note else None
+            if me and _LEAVING.search(text):
+                giver = giver or me
+            if speaker and me and _YOURS.search(text):
+                giver = giver or me
+                addressed = [
+                    n
+                    for t in re.findall(r"\b[A-Z][\w'’-]+\b", text[speaker.end() :])
+                    if (n := who(t)) and not same(n, me)
+                ]
+                if addressed:
+                    taker = taker or addressed[0]
+    return giver, taker
