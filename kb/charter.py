@@ -541,6 +541,10 @@ SUGGESTED_KINDS = (
     "decision",
     "summary",
 )
+# what a kind of unit is worth to someone writing a charter: what went wrong and what was learnt
+# first; decisions, summaries and constraints of other projects rarely tell them what to do
+KIND_WEIGHT = {"lesson": 1.0, "root_cause": 1.0}
+OTHER_KIND_WEIGHT = 0.1  # nDCG@10 0.428 -> 0.583 on the judged pool, both halves alike
 
 
 def _content_query(reading: CharterReading, limit: int = 600) -> str:
@@ -560,7 +564,8 @@ def review(kb: Any, text: str, *, limit: int = 10) -> dict[str, Any]:
             if hit["kind"] not in SUGGESTED_KINDS or not hit["unit_id"]:
                 continue
             entry = pooled.setdefault(hit["unit_id"], {**_brief(hit), "score": 0.0, "why": []})
-            entry["score"] += weight / (rank + 1)
+            kind_weight = KIND_WEIGHT.get(hit["kind"], OTHER_KIND_WEIGHT)
+            entry["score"] += weight * kind_weight / (rank + 1)
             if reason not in entry["why"]:
                 entry["why"].append(reason)
 

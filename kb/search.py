@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import numpy as np
@@ -377,6 +378,7 @@ def _ref(key: str) -> Ref:
     return Ref("unit" if kind == "u" else "document", ref)
 
 
+@lru_cache(maxsize=65536)  # the same few thousand words, for every hit of every search
 def _stem(word: str) -> str:
     return re.sub(r"(ing|ed|es|s|ly|ion|ions|al)$", "", word)[:7] if len(word) > 4 else word
 
