@@ -1,7 +1,9 @@
 """POST /charters/check latency on a warm server with a 10k-unit store (sequential requests).
 
 Run on purpose:  python bench/charter_latency.py [--store /tmp/kb-bench/units-10000.db] [--rounds 5]
-Sends each of the 20 charters, whole and cut to their first third (someone still typing).
+Sends each of the 20 charters, whole and cut to their first third (someone still typing), then
+(`typing`) each charter as the assistant panel sees it while it is written: the draft line by
+line, every request after a charter's first one timed (the first is a first look, reported apart).
 """
 
 from __future__ import annotations
@@ -20,6 +22,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 from load import call, free_port  # noqa: E402
+
+
+def report(label: str, times: list[float], store: str) -> None:
+    times.sort()
+    print(
+        f"{label:<22} p50 {statistics.median(times):6.1f} ms  p95 {times[int(len(times) * 0.95)]:6.1f} ms"
+        f"  ({len(times)} requests, {store})"
+    )
 
 
 def main() -> None:
@@ -68,11 +78,20 @@ def main() -> None:
                         if status != 200:
                             raise SystemExit(f"status {status}")
                         times.append(seconds * 1000)
-                times.sort()
-                print(
-                    f"{label:<22} p50 {statistics.median(times):6.1f} ms  p95 {times[int(len(times) * 0.95)]:6.1f} ms"
-                    f"  ({len(times)} requests, {args.store.name})"
-                )
+                report(label, times, args.store.name)
+            first, typing = [], []
+            for text in texts:
+                lines = text.splitlines(keepends=True)
+                step = max(1, len(lines) // 12)  # about a dozen pauses while a charter is written
+                for i, end in enumerate(range(step, len(lines) + step, step)):
+                    status, seconds, _ = call(
+                        url + "/charters/check", "".join(lines[:end]).encode()
+                    )
+                    if status != 200:
+                        raise SystemExit(f"status {status}")
+                    (first if i == 0 else typing).append(seconds * 1000)
+            report("typing (line by line)", typing, args.store.name)
+            report("  its first requests", first, args.store.name)
         finally:
             server.terminate()
             server.wait(timeout=30)
