@@ -17,7 +17,7 @@ import numpy as np
 from kb.vectors import VectorCache
 
 MODEL_PATH = Path(__file__).resolve().parent / "data" / "charter-aspects.npz"
-THRESHOLD = 0.7  # chosen training on one writer and testing on the other (writers d and e)
+THRESHOLD = 0.6  # leave one writer out over d, e, f, g, n: F1 0.883 and 0.26 wrong claims a charter (0.7: 0.884, 0.33)
 # the finding each aspect answers ("single-owner" counts names; the rules keep it)
 ASPECT_OF: dict[str, str] = {
     "no-business-problem": "business-problem",
