@@ -54,9 +54,12 @@ NOT_ADDRESSING = re.compile(
     + r")\b",
     re.I,
 )
-# findings the model never withdraws: names are counted by the people reader, and a security
-# review is an act the rules look for (the model took "the data has phone numbers" for one)
-RULES_DECIDE = frozenset({"single-owner", "no-owner", "no-security-review"})
+# findings the model never withdraws, because leaving one training writer out at a time its
+# withdrawals of them were mostly wrong (right / wrong: no-owner 0 / 2, no-pilot-phase 0 / 3,
+# no-security-review 1 / 4); names are counted by the owners reader, and a security review is an
+# act the rules look for ("the data has phone numbers" is not one). no-scale-plan (4 / 6) stays:
+# each right withdrawal is a wrong "missing" claim avoided, and those come first
+RULES_DECIDE = frozenset({"single-owner", "no-owner", "no-security-review", "no-pilot-phase"})
 _CACHE_SIZE = 4096  # sentence vectors kept between checks: a draft being typed re-embeds little
 
 
