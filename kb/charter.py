@@ -570,12 +570,12 @@ def review(kb: Any, text: str, *, limit: int = 10) -> dict[str, Any]:
                 entry["why"].append(reason)
 
     content = _content_query(reading)
-    queries = [f"{FINDING_SEARCH[f_.code][1]}. {content[:200]}" for f_ in findings]
+    queries = [f"{FINDING_SEARCH[f_.code][1]}. {content[:FINDING_CONTEXT]}" for f_ in findings]
     kb.query_vectors([q for q in (content, *queries) if q.strip()])  # one embedding call for all
 
     def finding_hits(finding: Finding) -> list[dict[str, Any]]:
         pattern, ask = FINDING_SEARCH[finding.code]
-        query = f"{ask}. {content[:200]}"  # as embedded above
+        query = f"{ask}. {content[:FINDING_CONTEXT]}"  # as embedded above
         try:
             return list(
                 kb.search(
