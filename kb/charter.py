@@ -703,9 +703,8 @@ def aspect_states(
     return out
 
 
-SEARCH_THREADS = (
-    2  # a review's searches run two at a time (the machine this was measured on has 2 cores)
-)
+SEARCH_THREADS = 2  # a review's searches run two at a time (measured on a 2-core machine)
+FINDING_CONTEXT = 200  # characters of the charter's content added to each finding's search
 FINDING_SEARCH_MODE = "hybrid"  # the search under each finding, among lessons of its pattern
 PER_DOCUMENT = 2  # suggestions from one past document, so one long postmortem cannot fill the list
 
