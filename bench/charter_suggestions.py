@@ -69,12 +69,15 @@ def main() -> None:
         item = json.loads(line)
         judged[item["charter"]] = item["grades"]
     ndcgs, precisions = [], []
+    unjudged = shown = 0
     for path in charters():
         grades = judged.get(path.name)
         if grades is None:
             continue
         ranked = [key(s) for s in review(kb, path.read_text("utf-8"), limit=10)["suggestions"]]
         gains = [grades.get(k, 0) for k in ranked]
+        unjudged += sum(1 for k in ranked if k not in grades)
+        shown += len(ranked)
         dcg = sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(gains))
         ideal = sorted(grades.values(), reverse=True)[:10]
         idcg = sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(ideal))
@@ -82,7 +85,8 @@ def main() -> None:
         precisions.append(sum(1 for g in gains if g > 0) / max(len(gains), 1))
     print(
         f"{len(ndcgs)} charters judged: nDCG@10 {sum(ndcgs) / len(ndcgs):.3f}, "
-        f"precision@10 (grade >= 1) {sum(precisions) / len(precisions):.3f}"
+        f"precision@10 (grade >= 1) {sum(precisions) / len(precisions):.3f}; "
+        f"{unjudged} of {shown} suggestions unjudged (counted as 0)"
     )
 
 

@@ -579,7 +579,11 @@ def review(kb: Any, text: str, *, limit: int = 10) -> dict[str, Any]:
         try:
             return list(
                 kb.search(
-                    query, limit=10, filters={"pattern": [pattern]}, mode=FINDING_SEARCH_MODE
+                    query,
+                    limit=10,
+                    filters={"pattern": [pattern]},
+                    mode=FINDING_SEARCH_MODE,
+                    reuse=True,
                 )["hits"]
             )
         except ValueError:
@@ -590,7 +594,9 @@ def review(kb: Any, text: str, *, limit: int = 10) -> dict[str, Any]:
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=SEARCH_THREADS) as run:
-        content_hits = run.submit(kb.search, content, limit=30) if content.strip() else None
+        content_hits = (
+            run.submit(kb.search, content, limit=30, reuse=True) if content.strip() else None
+        )
         per_finding = list(run.map(finding_hits, findings))
     if content_hits is not None:
         pool(content_hits.result()["hits"], "similar to this charter's content", 1.0)

@@ -490,7 +490,7 @@ def search(
     """
     from kb.search import SearchError
 
-    options = {
+    options: dict[str, Any] = {
         "filters": {k: list(v) for k, v in filters.items() if v},
         "since": since,
         "until": until,

@@ -92,6 +92,12 @@ class Settings(BaseSettings):
         description="how close in meaning (cosine) two action items must be to count as the same "
         "recurring action",
     )
+    result_cache: int = Field(
+        default=512,
+        ge=0,
+        description="search results the charter assistant reuses while the store is unchanged "
+        "(a draft being typed asks the same searches again); 0 turns reuse off",
+    )
     tagger: str = Field(
         default="hybrid", description="failure-pattern tagger: hybrid, cues or semantic"
     )

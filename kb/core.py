@@ -22,6 +22,7 @@ from kb.embeddings import Embedder
 from kb.files import expand
 from kb.ingesting import Parsed, is_archive, parse_bytes, read_file
 from kb.keys import KeyStore
+from kb.recent import RecentResults
 from kb.records import ParsedDocument
 from kb.results import Report, Result
 from kb.rows import facets_of, original_of, records_of
@@ -64,6 +65,7 @@ class KnowledgeBase:
         self._vectors: VectorIndex | None = None
         self._worker: ThreadPoolExecutor | None = None
         self._query_cache = VectorCache(QUERY_CACHE)
+        self.recent_results = RecentResults(self.settings.result_cache)
         # writes are serialised (SQLite serialises other processes); lazy parts are made once
         self.write_lock = threading.RLock()
         self._init_lock = threading.RLock()
@@ -602,12 +604,21 @@ class KnowledgeBase:
             "_worker", lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="kb-search")
         )
 
-    def search(self, query: str, **options: Any) -> dict[str, Any]:
-        """Hybrid search; see kb.search.Searcher.search for the options."""
+    def search(self, query: str, *, reuse: bool = False, **options: Any) -> dict[str, Any]:
+        """Hybrid search; see kb.search.Searcher.search for the options. `reuse` answers from a
+        result computed since the last write anywhere (the store's generation is read first)."""
         from kb.search import Searcher
 
-        self.refresh_if_changed()
-        return Searcher(self).search(query, **options)
+        if not reuse or not self.recent_results.size:
+            self.refresh_if_changed()
+            return Searcher(self).search(query, **options)
+        generation = self.store.generation()
+
+        def search_now() -> dict[str, Any]:
+            self.refresh_if_changed()
+            return Searcher(self, generation=generation).search(query, **options)
+
+        return self.recent_results.get(generation, (query, options), search_now)
 
     def related(self, unit_id: str, *, limit: int = 10) -> dict[str, Any]:
         from kb.search import related

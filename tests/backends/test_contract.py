@@ -206,6 +206,28 @@ def test_versions_delete_and_relink(backend):
     assert backend.store.get_document("dddd00000001")["superseded_by"] is None
 
 
+def test_every_write_moves_the_generation(backend):
+    """What a result computed earlier may be reused against: every kind of write changes it."""
+    store = backend.store
+    seen = [store.generation()]
+    put(backend, "eeee00000001", title="v1", units=[("lesson", "one")], source_key="g")
+    seen.append(store.generation())
+    doc, units, tags, facets, vectors = document(
+        "eeee00000001", title="v1 again", units=[("lesson", "uno")], source_key="g"
+    )
+    store.replace_document(doc, units, tags, facets, vectors=vectors)
+    seen.append(store.generation())
+    store.relink_versions("g")
+    seen.append(store.generation())
+    assert store.delete_document("eeee00000001")
+    seen.append(store.generation())
+    assert seen == sorted(set(seen)), seen  # rose at each write
+    with pytest.raises(RuntimeError), store.transaction():
+        put(backend, "eeee00000002", title="lost", units=[("lesson", "x")])
+        raise RuntimeError("rolled back")
+    assert store.generation() == seen[-1]  # a write rolled back moves nothing
+
+
 def test_filters_and_facet_counts(filled):
     store = filled.store
     claims = Filters(department=("claims",))

@@ -122,6 +122,27 @@ def test_a_write_on_one_node_is_seen_by_another_at_once(db, kb, tmp_path):
         other.close()
 
 
+def test_a_reused_result_never_hides_a_write_on_another_node(db, kb, tmp_path):
+    """The charter assistant's searches reuse results only while no node has written since."""
+    other = KnowledgeBase(Settings(db=db))
+    try:
+        first = other.search("payroll calendar drifts", limit=3, reuse=True)
+        assert first["hits"] == []
+        assert other.search("payroll calendar drifts", limit=3, reuse=True) == first
+        path = tmp_path / "handoff.md"
+        path.write_text(HANDOFF)
+        doc_id = kb.ingest_paths([str(path)]).results[0].document_id
+        found = other.search("payroll calendar drifts", limit=3, reuse=True)
+        assert found["hits"][0]["document_id"] == doc_id
+        found["hits"].clear()  # a caller changing its copy changes nothing kept
+        again = other.search("payroll calendar drifts", limit=3, reuse=True)
+        assert again["hits"][0]["document_id"] == doc_id
+        assert kb.delete_document(doc_id)
+        assert other.search("payroll calendar drifts", limit=3, reuse=True)["hits"] == []
+    finally:
+        other.close()
+
+
 def test_copy_store_moves_everything_without_re_embedding(filled, backend_name, tmp_path, request):
     """SQLite -> PostgreSQL and PostgreSQL -> SQLite: the same records, vectors and rankings."""
     target = (

@@ -365,12 +365,22 @@ def m005_actions_and_feedback(conn: psycopg.Connection) -> None:
     conn.execute("CREATE INDEX idx_feedback_at ON feedback(at)")
 
 
+def m006_generation(conn: psycopg.Connection) -> None:
+    """A counter bumped by every write in the write's own transaction, so any node can tell
+    whether a result it computed earlier still holds (as SQLite's m004_generation)."""
+    conn.execute(
+        "CREATE TABLE generation (id INTEGER PRIMARY KEY CHECK (id = 1), value BIGINT NOT NULL)"
+    )
+    conn.execute("INSERT INTO generation (id, value) VALUES (1, 0)")
+
+
 MIGRATIONS: list[Callable[[psycopg.Connection], None]] = [
     m001_create_tables,
     m002_lexicon,
     m003_tsvectors_inline,
     m004_filter_state_on_rows,
     m005_actions_and_feedback,
+    m006_generation,
 ]
 
 

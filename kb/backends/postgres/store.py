@@ -165,6 +165,15 @@ class PostgresStore:
         marks = ", ".join("%s" for _ in row)
         self.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(row.values()))
 
+    def _bump(self) -> None:
+        """Last in each write's transaction: the new value shows when the write does, and the
+        row lock is taken after any advisory lock the write holds, in one order everywhere."""
+        self.execute("UPDATE generation SET value = value + 1 WHERE id = 1")
+
+    def generation(self) -> int:
+        row = self.one("SELECT value FROM generation WHERE id = 1")
+        return int(row["value"]) if row else 0
+
     # --- writes ----------------------------------------------------------------------------
     def insert_document(
         self,
@@ -195,6 +204,7 @@ class PostgresStore:
                     "UPDATE documents SET superseded_by = %s WHERE id = %s",
                     [document["id"], supersedes],
                 )
+            self._bump()
 
     def replace_document(
         self,
@@ -216,6 +226,7 @@ class PostgresStore:
                 [row[k] for k in names] + [doc_id],
             )
             self._insert_parts(doc_id, units, tags, facets, vectors)
+            self._bump()
 
     def _insert_parts(
         self,
@@ -287,6 +298,7 @@ class PostgresStore:
             self.execute(
                 "UPDATE documents SET superseded_by = NULL WHERE superseded_by = %s", [document_id]
             )
+            self._bump()
         return gone > 0
 
     def relink_versions(self, source_key: str) -> None:
@@ -305,6 +317,7 @@ class PostgresStore:
                 )
             if ids:
                 self.execute("UPDATE documents SET superseded_by = NULL WHERE id = %s", [ids[-1]])
+            self._bump()
 
     # --- documents -------------------------------------------------------------------------
     def find_by_hash(self, content_hash: str) -> dict[str, Any] | None:
