@@ -2,10 +2,12 @@
 and by form.
 
     python bench/reading.py                      # every writer under corpus/reading
-    python bench/reading.py --writers writer-f writer-g   # the held-out writers only
+    python bench/reading.py --writers writer-f writer-g writer-p writer-q   # the held-out writers
+    python bench/reading.py --by-form            # also each form, and the held-out writers pooled
     python bench/reading.py --no-reader          # the heading rules alone, for the 'before' figure
 
-writer-a, writer-b and writer-c tuned the reading layer; writer-f and writer-g never did (see corpus/reading/README.md).
+Writers a, b, c, h, i, j and k tuned the reading layer; writers f, g, p and q never did (see
+corpus/reading/README.md).
 """
 
 from __future__ import annotations
@@ -23,7 +25,18 @@ from kb import KnowledgeBase, Settings  # noqa: E402
 from kb.extract_eval import METRICS, evaluate, load, store_records  # noqa: E402
 
 SHOWN = (*METRICS, "patterns_precision", "patterns_recall")
-HELD_OUT = ("writer-f", "writer-g")  # never used for tuning; the others tuned the reader
+HELD_OUT = ("writer-f", "writer-g", "writer-p", "writer-q")  # never used for tuning
+
+
+def pooled(results: list[dict]) -> dict:
+    """Rates over several writers' items together (each rate weighed by how many items it scored)."""
+    out: dict = {}
+    for m in METRICS:
+        n = sum(r.get("counts", {}).get(m, 0) for r in results)
+        hit = sum((r.get(m) or 0.0) * r.get("counts", {}).get(m, 0) for r in results)
+        out[m] = hit / n if n else None
+    out["patterns_precision"] = out["patterns_recall"] = None  # not poolable from rates alone
+    return out
 
 
 def run(folder: Path, *, reader: bool, tagger: str) -> dict:
@@ -65,6 +78,18 @@ def main() -> None:
         rows = [(f"{writer} ({result['documents']}{mark})", result["overall"])]
         if args.by_form:
             rows += [(f"  {form}", r) for form, r in result["by_form"].items()]
+        for label, r in rows:
+            print(label.ljust(26) + " ".join(fmt(r[m]).rjust(10) for m in SHOWN))
+    held = [results[w] for w in results if w in HELD_OUT]
+    if len(held) > 1:
+        total = sum(r["documents"] for r in held)
+        rows = [(f"held out, pooled ({total})", pooled([r["overall"] for r in held]))]
+        if args.by_form:
+            forms = sorted({f for r in held for f in r["by_form"]})
+            rows += [
+                (f"  {form}", pooled([r["by_form"][form] for r in held if form in r["by_form"]]))
+                for form in forms
+            ]
         for label, r in rows:
             print(label.ljust(26) + " ".join(fmt(r[m]).rjust(10) for m in SHOWN))
 
