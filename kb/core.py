@@ -612,13 +612,12 @@ class KnowledgeBase:
         if not reuse or not self.recent_results.size:
             self.refresh_if_changed()
             return Searcher(self).search(query, **options)
-        generation = self.store.generation()
 
         def search_now() -> dict[str, Any]:
             self.refresh_if_changed()
-            return Searcher(self, generation=generation).search(query, **options)
+            return Searcher(self).search(query, **options)
 
-        return self.recent_results.get(generation, (query, options), search_now)
+        return self.recent_results.get(self.store.generation(), (query, options), search_now)
 
     def related(self, unit_id: str, *, limit: int = 10) -> dict[str, Any]:
         from kb.search import related

@@ -17,14 +17,17 @@ class RecentResults:
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._kept: OrderedDict[tuple[int, str], Any] = OrderedDict()
+        self._kept: OrderedDict[tuple[int, str], dict[str, Any]] = OrderedDict()
         self._generation = -1
         self._lock = threading.Lock()
 
-    def get(self, generation: int, arguments: Any, compute: Callable[[], Any]) -> Any:
+    def get(
+        self, generation: int, arguments: Any, compute: Callable[[], dict[str, Any]]
+    ) -> dict[str, Any]:
+        """The kept result for these arguments at this generation, or compute()'s, kept."""
         key = (generation, json.dumps(arguments, sort_keys=True, default=str))
         with self._lock:
-            if generation != self._generation:
+            if generation > self._generation:  # generations only rise; an older one just misses
                 self._kept.clear()  # a write happened: nothing kept can be trusted
                 self._generation = generation
             found = self._kept.get(key)

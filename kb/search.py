@@ -140,23 +140,13 @@ def query_terms(query: str) -> list[str]:
 class Searcher:
     """Runs queries against one KnowledgeBase; stateless apart from it."""
 
-    def __init__(self, kb: KnowledgeBase, *, generation: int | None = None) -> None:
+    def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
         self._fusion = "dense similarity"
         self._query_vector: np.ndarray | None = None
-        self._generation = generation  # set: keyword halves may be reused while it holds
 
     # --- candidates ------------------------------------------------------------------------
     def _keyword(self, terms: list[str], filters: Filters, n: int) -> list[Candidate]:
-        if self._generation is not None:
-            return self.kb.recent_results.get(  # type: ignore[no-any-return]
-                self._generation,
-                ("keyword", terms, filters.as_dict(), n),
-                lambda: self._keyword_now(terms, filters, n),
-            )
-        return self._keyword_now(terms, filters, n)
-
-    def _keyword_now(self, terms: list[str], filters: Filters, n: int) -> list[Candidate]:
         hits = self.kb.backend.keywords.search(terms, filters, n)
         return [
             Candidate(hit.ref.key, keyword_rank=rank, bm25=hit.score)
