@@ -152,6 +152,26 @@ def blank_placeholders(text: str) -> str:
     return PLACEHOLDER.sub("", text)
 
 
+# a line that starts a message or an item of its own: "[Mon 09:12] Priya:", "10:09 Lina:", "- ", "3."
+_NEW_ITEM = re.compile(
+    r"^\s*(\[[^\]]{1,40}\]|\(?\d{1,2}[:.]\d{2}\b|[-*•–]\s|\d{1,2}[.)]\s|"
+    r"[A-Z][\w'’-]+( [A-Z][\w'’-]+){0,3}( \([^)]{1,40}\))?( \d{1,2}[:.]\d{2})?:\s)"
+)
+_LINE_END = re.compile(r"[.!?:;)\]\"'’]\s*$|[^\x00-\u2000]\s*$")
+
+
+def _line_runs(text: str) -> list[tuple[int, str]]:
+    """A unit's lines grouped into runs that belong together: a chat message, a list item or a
+    sentence wrapped over lines, each with its offset from the unit's first line."""
+    runs: list[tuple[int, str]] = []
+    for i, line in enumerate(text.split("\n")):
+        if runs and line.strip() and not _NEW_ITEM.match(line) and not _LINE_END.search(runs[-1][1]):
+            runs[-1] = (runs[-1][0], runs[-1][1] + " " + line)
+        elif line.strip():
+            runs.append((i, line))
+    return runs
+
+
 def read(text: str) -> CharterReading:
     """Sentences with their section and line, from any shape of charter (template, prose, bullets)."""
     import ingest
@@ -164,8 +184,9 @@ def read(text: str) -> CharterReading:
         return reading
     for unit in doc.units:
         section = unit.section.split(" > ")[-1] if unit.section else ""
-        for sentence in f.sentences(" ".join(unit.text.split())):
-            reading.sentences.append((section, sentence, unit.line_start))
+        for offset, chunk in _line_runs(unit.text):
+            for sentence in f.sentences(" ".join(chunk.split())):
+                reading.sentences.append((section, sentence, unit.line_start + offset))
     from kb.reading.owners import accountable, organisation, same
 
     found = accountable(doc)  # prose, key lines, tables, RACI, sign-offs, "I" and "you" resolved
@@ -426,6 +447,12 @@ _SAMPLE = re.compile(
     r"other (retailer|municipalit|customer|compan)|industry (data|database)|licensed (data|database)",
     re.I,
 )
+# the data comes straight from where the business keeps it: "all pulled from the live SCADA system"
+_FROM_SOURCE = re.compile(
+    r"\b(pulled|exported|taken|extracted|read|copied|straight) (straight )?from (the |our )?(live|production)\b|"
+    r"\bfrom (the |our )?(live|production) (\w+ ){0,2}(systems?|platforms?|databases?|feeds?)\b",
+    re.I,
+)
 _REAL_DATA = re.compile(r"\blive\b|production|our own|\breal\b|pulled from|from our|actual", re.I)
 _KPI_MOVE = re.compile(r"\b(down|up)\b \d|[+−]\s?\d|≤|≥|baseline", re.I)
 _TODAY = re.compile(r"^\W*(the )?problem\b|\b(currently|today|at the moment|right now)\b", re.I)
@@ -442,8 +469,10 @@ _GUARDS: dict[str, Any] = {
     # "the vendor demo used their sample, but we will test on our live PIM"
     "production-data": lambda h: (
         not _SAMPLE.search(h[1])
+        or bool(_FROM_SOURCE.search(h[1]))
         or bool(
-            _REAL_DATA.search(h[1]) and re.search(r"\b(but|instead|rather than|not)\b", h[1], re.I)
+            _REAL_DATA.search(h[1])
+            and re.search(r"\b(but|instead|rather than|not|so)\b", h[1], re.I)
         )
     ),
     "scale-cost": _scale_plan,
@@ -471,11 +500,24 @@ def _withdraw(
     for finding in findings:
         aspect = "" if finding.code in RULES_DECIDE else ASPECT_OF.get(finding.code, "")
         evidence = addressed.get(aspect)
-        if evidence is None:
+        vague = addressed.get("success-mentioned") if finding.code == "no-success-criteria" else None
+        if evidence is None and vague is None:
             kept.append(finding)
-        elif withdrawn is not None:
-            withdrawn.append({"code": finding.code, **evidence})
+            continue
+        if withdrawn is not None:
+            withdrawn.append({"code": finding.code, **(evidence or vague or {})})
+        if finding.code == "no-success-criteria":
+            said = evidence or vague or {}
+            if "success-threshold" not in addressed and not f.threshold(said.get("text", "")):
+                # criteria named without a number: a weak aspect, not a missing one
+                kept.append(_vague_criteria(said))
     return kept
+
+
+def _vague_criteria(said: dict[str, Any]) -> Finding:
+    code = "unmeasurable-success-criteria"
+    hit = ("", str(said.get("text", "")), int(said.get("line", 0)))
+    return Finding(code, "medium", MESSAGES[code], _evidence([hit]), PRINCIPLES[code])
 
 
 # Which past failures bear on each gap: the pattern to filter by and what to ask for.
