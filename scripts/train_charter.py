@@ -24,7 +24,16 @@ sys.path.insert(0, str(ROOT))
 from kb.charter_aspects import ASPECTS, MENTIONED, MODEL_PATH  # noqa: E402
 from kb.embeddings import make_embedder  # noqa: E402
 
-TRAIN_WRITERS = ("writer-d", "writer-e", "writer-f", "writer-g", "writer-m", "writer-n")
+TRAIN_WRITERS = (
+    "writer-d",
+    "writer-e",
+    "writer-f",
+    "writer-g",
+    "writer-m",
+    "writer-n",
+    "writer-r",
+    "writer-s",
+)
 C = 1.0  # 0.3 and 1.0 tried training on one writer and scoring the other; 1.0 withdrew more wrong claims
 
 

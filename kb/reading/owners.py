@@ -15,7 +15,7 @@ _OWNS = re.compile(
     r"in charge|responsib(le|ility)|deputy|assignee|project manager|poc manager|drives?|driving|"
     r"only person on (this|it)|single point of contact|build(s|ing)? it|"
     r"run(s|ning)? (this|the) (poc|pilot|project|trial)|backs? (me|him|her|them|us) up|back-?up|"
-    r"stands? in|covers? for)\b",
+    r"stands? in|covers? for|front(s|ing)? (it|this|the (poc|pilot|project|work)))\b",
     re.I,
 )
 _SPONSORS = re.compile(
@@ -40,12 +40,15 @@ _UNSURE = re.compile(
 # names after these words help; they do not own
 _HELPERS = re.compile(
     r"\b(supported|helped|advised|assisted|reviewed|informed|consulted|reporting|reports)\b"
-    r"( by| to)?|\bwith (help|input|support|advice) from\b|\bask(ed)?\b|\bfor\b|\bcc\b",
+    r"( by| to)?|\bwith (help|input|support|advice) from\b|\bask(ed)?\b|"
+    r"\bfor\b(?! (now|the time being|the (poc|pilot|project|trial)|this (poc|pilot|project)))|\bcc\b",
     re.I,
 )
 _HEADER = re.compile(r"^[\s>]*(from|to|cc)\s*:\s*(.+)$", re.I)  # quoted replies too
-_SPEAKER = re.compile(
-    r"^\W*(?:\[[^]]*\]\s*)?(?:\d{1,2}:\d{2}\s*)?(?P<who>[A-Z][\w'’-]+(?: [A-Z][\w'’-]+)?)\s*:"
+_SPEAKER = re.compile(  # "[09:12] Priya Desai:", "Ama Owusu  09:37" (the message on the next line)
+    r"^\W*(?:\[[^]]*\]\s*)?(?:\d{1,2}:\d{2}\s*)?(?P<who>[A-Z][\w'’-]+(?: [A-Z][\w'’-]+)?)"
+    r"(?:\s*:|\s+\[?\d{1,2}:\d{2}(?:\s*[ap]m)?\]?\s*$)",
+    re.M | re.I,
 )
 _RACI_VALUE = re.compile(r"^\s*(a|r|c|i|a/r|r/a|a, ?r|r, ?a|-|–)?\s*$", re.I)
 _TITLE = re.compile(r"^(mr|mrs|ms|dr|prof)\.?\s+", re.I)
@@ -54,9 +57,11 @@ _TITLES = re.compile(r"\b(Mr|Mrs|Ms|Dr|Prof)\.?\s+(?=[A-Z])")
 _LISTING = re.compile(
     r"^\W*(watchers?|cc|reporter|attendees|present|participants|apologies|distribution)\b", re.I
 )
-_ASKING = re.compile(
-    r"\b(who|whom|whoever|anyone|anybody|someone|somebody)\b(?!\s*:)", re.I
-)  # "Who:" labels
+_ASKING = re.compile(  # "Who:" labels are no question; nor is "Dale, who is co-leading it"
+    r"\b(whoever|anyone|anybody|someone|somebody)\b(?!\s*:)|^\W*(who|whom)\b(?!\s*:)|"
+    r"\b(who|whom)\b(?!\s*:)[^.]*\?",
+    re.I,
+)
 # "team leads", "our own data": words that look like owning and are not
 _NOT_OWNING = re.compile(
     r"\b[a-z]+ leads\b(?! (the|this|it|on|our|a|an)\b)|\b(our|their|its|my|your|his|her|the) own\b|"
@@ -109,6 +114,28 @@ _ORG_WORDS = {
     "telecom",
     "group",
     "team",
+    "cooperative",
+    "co-operative",
+    "marketing",
+    "council",
+    "trust",
+    "university",
+    "bank",
+    "board",
+    "committee",
+    "department",
+    "services",
+    "systems",
+    "logistics",
+    "hotels",
+    "media",
+    "insurance",
+    "health",
+    "authority",
+    "agency",
+    "partners",
+    "labs",
+    "analytics",
 }
 _ACRONYMS = {
     "IT",
@@ -263,8 +290,12 @@ def _clauses(unit: Unit, text: str) -> list[str]:
     """Clauses that each name people in one role. In a table row, a cell whose own key is not a
     role word ("Coach: Mags Fennell") stands alone; the rest of the row is read together
     ("Role: Sponsor | Name: Miriam Kessler")."""
-    if unit.form != "row":
-        return [c for c in re.split(r";|\.\s|\s\|\s", text) if c.strip()]
+    if unit.form != "row":  # fields on one line ("Reporter: X Assignee: Y") each stand alone
+        return [
+            c
+            for c in re.split(r";|\.\s|\s\|\s|(?<=\S)\s+(?=[A-Z][a-z]+(?: [a-z]+)?:\s)", text)
+            if c.strip()
+        ]
     alone, rest = [], []
     for cell in text.split(" | "):
         key, _, value = cell.partition(":")
@@ -281,11 +312,16 @@ _PREPARED = re.compile(
 )
 
 
+_MYSELF = re.compile(
+    r"\b(?i:introduce myself|my name is|this is|I am|I'm)\s*\(?(?P<name>[A-Z][\w'’-]+ [A-Z][\w'’-]+)"
+)
+
+
 def _author(doc: ParsedDocument, headers: list[tuple[int, str, list[str]]]) -> str:
     """Whom "I" means where no message header says: the one who wrote or signed the document."""
     if headers:
         return headers[0][1]
-    match = _PREPARED.search(doc.text)
+    match = _PREPARED.search(doc.text) or _MYSELF.search(doc.text)
     if match:
         return match.group("name")
     from kb.reading.facts import _SIGN_OFF
@@ -338,9 +374,17 @@ def accountable(doc: ParsedDocument) -> Accountable:
     _raci(doc.units, registry, out)
     assignees, author = 0, _author(doc, headers)
     for unit in doc.units:
-        texts = [unit.text] if unit.form == "row" else f.sentences(unit.text)
+        plain = _TITLES.sub("", unit.text)  # "Dr. Helena Sørensen" is one name, not two sentences
+        texts = [plain] if unit.form == "row" else f.sentences(plain)
+        heading = unit.section.split(" > ")[-1] if unit.section else ""
+        label = heading if _LABEL.match(heading) else ""
         for text in texts:
+            if _LABEL.match(text):  # "10. OWNER ───" on its own line names whoever follows
+                label = text
+                continue
             speaker = _SPEAKER.match(text) or _SPEAKER.match(unit.text)
+            if label and _names(text):
+                text, label = f"{_LABEL.match(label).group('role')}: {text}", ""  # type: ignore[union-attr]
             for clause in _clauses(unit, text):
                 if re.match(r"\W*assignee\s*:", clause, re.I):
                     assignees += 1
@@ -351,6 +395,14 @@ def accountable(doc: ParsedDocument) -> Accountable:
     # a sponsor who also owns the work is counted once, as an owner
     out.sponsors = [s for s in out.sponsors if not any(same(s.name, o.name) for o in out.owners)]
     return out
+
+
+# a line or heading that is only a role's name: "Owner", "10. OWNER ─────", "**Project lead**"
+_LABEL = re.compile(
+    r"^\W*(\d{1,2}[.)]\s*)?(?P<role>((project|poc|business|product|executive) )?"
+    r"(owners?|leads?|sponsors?|accountable|owner\(s\)))\W*$",
+    re.I,
+)
 
 
 def _nearest(matches: list[re.Match[str]], at: int) -> int:
