@@ -84,7 +84,8 @@ _PRESENT: dict[str, str] = {
     r"first.contact|resolution rate|savings?|days|lead time|stock-?outs?|working capital|write-?offs?|"
     r"share of|incomplete|escalations?|overtime|staffing|on-time|yield|defects?|scrap|downtime|per shift|"
     r"complaints|churn|conversion|margin|inventory|utili[sz]ation|wait(ing)? time|review time|waste|"
-    r"deflect\w*|withdrawals?|renewals?|refresh time|\bcost\b|payouts?|abandon\w*|availability)",
+    r"deflect\w*|withdrawals?|renewals?|refresh time|\bcosts?\b|payouts?|abandon\w*|availability|"
+    r"resolved without|walks|visits|trips|callbacks|repeat (calls|contacts))",
     "no-exit-criteria": r"(exit|stop|kill|cancel|abort|end the (poc|pilot)|terminate|kill switch)",
     "no-end-user-involvement": _USERS + r"\b.{0,100}\b" + _INVOLVE,
     "no-production-data": r"(production|real|live|actual|unmodified|historical|last \d+ months|\d+ months of)"
@@ -92,7 +93,8 @@ _PRESENT: dict[str, str] = {
     r"calls|transcripts|readings|samples?|extracts?|exports?|contracts|orders|photos|forms|logs|cases|messages|"
     r"questions|history|reports|notes|conversations|ndas)\b|"
     r"\b(data|records|documents|images|photos|readings|logs|calls|tickets) from (the |our )?"
-    r"(production|live|real)\b|\breal ones\b|last year'?s \d",
+    r"(production|live|real)\b|\breal ones\b|last year'?s \d|"
+    r"\bfrom our own\b|\bour own (\w+ ){0,3}(data|records|history|archives?|systems?)\b",
     "no-security-review": r"(security|privacy|gdpr|dpia|compliance|ciso|infosec|data protection|residency|"
     r"personal data|pii|works council|legal review|threat model|pen.?test)",
     "no-scale-plan": r"(production (scale|volume|scope)|at scale|licen[cs]e|cost per|compute cost|annual cost|"
@@ -155,8 +157,10 @@ def blank_placeholders(text: str) -> str:
 # a line that starts a message or an item of its own: "[Mon 09:12] Priya:", "10:09 Lina:", "- ", "3."
 _NEW_ITEM = re.compile(
     r"^\s*(\[[^\]]{1,40}\]|\(?\d{1,2}[:.]\d{2}\b|[-*•–]\s|\d{1,2}[.)]\s|"
-    r"[A-Z][\w'’-]+( [A-Z][\w'’-]+){0,3}( \([^)]{1,40}\))?( \d{1,2}[:.]\d{2})?:\s)"
+    r"[A-Z][\w'’-]+( [A-Z][\w'’-]+){0,3}( \([^)]{1,40}\))?( \d{1,2}[:.]\d{2})?:\s|"
+    r"[A-Z][\w'’/()&-]*( [\w'’/()&-]+){0,5}:\s)"  # a form's field: "Data sources: ..."
 )
+_HEADING_LINE = re.compile(r"^\W*[A-Z][\w'’/&-]*( [\w'’/&()-]+){0,5}\s*$")  # "Success criteria"
 _LINE_END = re.compile(r"[.!?:;)\]\"'’]\s*$|[^\x00-\u2000]\s*$")
 
 
@@ -165,7 +169,13 @@ def _line_runs(text: str) -> list[tuple[int, str]]:
     sentence wrapped over lines, each with its offset from the unit's first line."""
     runs: list[tuple[int, str]] = []
     for i, line in enumerate(text.split("\n")):
-        if runs and line.strip() and not _NEW_ITEM.match(line) and not _LINE_END.search(runs[-1][1]):
+        if (
+            runs
+            and line.strip()
+            and not _NEW_ITEM.match(line)
+            and not _LINE_END.search(runs[-1][1])
+            and not (_HEADING_LINE.match(runs[-1][1]) and line.lstrip()[:1].isupper())
+        ):
             runs[-1] = (runs[-1][0], runs[-1][1] + " " + line)
         elif line.strip():
             runs.append((i, line))
@@ -228,11 +238,13 @@ _TECHNICAL = re.compile(
     r"(inference|latency|response time|f1|accuracy|precision|recall|auc|mape|rmse|top-\d|coverage)",
     re.I,
 )
+_CLAUSE_SPLIT = re.compile(r",? and (?=an? |the |\d)|;|, (?=\d)")
 _KPI_PLACE = re.compile(
     r"kpi|business|metric|objective|goal|benefit|value|target|success|how we|measure", re.I
 )
 _KPI_CHANGE = re.compile(
     r"target|from .{1,30} to|reduc|cut|increas|improv|down from|up from|at least|at most|down by|"
+    r"down to|halve|halving|doubl|by (half|a third|a quarter)|or (better|more|fewer|less|higher|lower)|"
     r"go(es)? down|\d+ ?% (less|fewer|more|lower|higher)|below|above|less than|more than|\bzero\b|"
     r"[-−+]\d+ ?%",
     re.I,
@@ -366,7 +378,12 @@ def check(
         for h in _addressed(
             [(a, _WINDOW.sub("", b), c) for a, b, c in _hits(reading, _PRESENT["no-business-kpi"])]
         )
-        if not _TECHNICAL.search(h[1]) and (_KPI_PLACE.search(h[0]) or _KPI_CHANGE.search(h[1]))
+        if any(  # "recall of 98%, and a 30% cut in handling time": the business half counts
+            re.search(_PRESENT["no-business-kpi"], part, re.I)
+            and not _TECHNICAL.search(part)
+            and (_KPI_PLACE.search(h[0]) or _KPI_CHANGE.search(part))
+            for part in _CLAUSE_SPLIT.split(h[1])
+        )
     ]
     kpi = kpi or [
         h
@@ -472,7 +489,7 @@ _GUARDS: dict[str, Any] = {
         or bool(_FROM_SOURCE.search(h[1]))
         or bool(
             _REAL_DATA.search(h[1])
-            and re.search(r"\b(but|instead|rather than|not|so)\b", h[1], re.I)
+            and re.search(r"\b(but|instead|rather than|not|so|only|just)\b", h[1], re.I)
         )
     ),
     "scale-cost": _scale_plan,

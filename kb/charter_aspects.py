@@ -45,7 +45,7 @@ ASPECTS = tuple(sorted(set(ASPECT_OF.values()) | set(MENTIONED.values())))
 DEFERRAL = (
     r"to follow|not (yet )?(assessed|started|estimated|checked|done|known|available|discussed|looked at)|"
     r"still (being|to be|open)|still needs? to (be )?(checked|decided|agreed|done|confirmed)|needs? (a chat|to be checked|checking)|todo|won'?t do|"
-    r"will be (picked up|considered|handled|looked at|decided|estimated|assessed|checked|agreed)|"
+    r"will be (picked up|considered(?! (a )?(success|successful|met|complete|done|ready))|handled|looked at|decided|estimated|assessed|checked|agreed)|"
     r"considered if|after the poc|contract phase|at (its|their|our) discretion|(not )?at this stage|"
     r"at a later stage|parking|parked|park (that|it|this)|at some point|once we (have|know|see)|"
     r"depends on|to nominate|will nominate|to propose|will propose|whoever|to be (decided|defined|confirmed|agreed|named)"
@@ -63,7 +63,8 @@ NOT_ADDRESSING = re.compile(
 CONTRAST = re.compile(
     r"\((not|rather than|instead of)\b[^)]*\)|"
     r"\b(no|not|never) (a |the |any |just |only )?(sampl\w*|subsets?|cop(y|ies)|demo\w*|synthetic\w*|"
-    r"curated|cleaned|extracts?|snapshots?|vendor'?s?)\b[^,;.]*|"
+    r"curated|cleaned|extracts?|snapshots?|vendor'?s?|role-?play\w*|dummy|mock\w*|fake|made-up)\b[^,;.]*|"
+    r"\bno point (in )?(testing|using|trying|building)\b[^,;.]*|"
     r"\b(rather than|instead of) [^,;.]+",
     re.I,
 )
