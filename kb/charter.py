@@ -259,12 +259,19 @@ _VALUE_TARGET = (
 def _runs_it(hit: tuple[str, str, int]) -> bool:
     """A named person or team runs the system (not a training or an evaluation)."""
     text = hit[1]
-    return not _NOT_RUNNING.search(text) and bool(f.people(text) or _RUN_TEAM.search(text))
+    return not _NOT_RUNNING.search(text) and bool(
+        f.people(text) or _RUN_TEAM.search(text) or _NAMED_OPS_OWNER.search(text)
+    )
 
 
 _RUN_TEAM = re.compile(
     r"[A-Z][\w&-]+ (team|desk|department|operations)\b|'s\b.{0,30}\bteam\b|"
-    r"\b(her|his|their|our)\b.{0,30}\bteam\b"
+    r"\b(her|his|their|our)\b.{0,30}\bteam\b|"
+    r"\b[A-Z][\w&-]+( [A-Z&][\w&-]+){0,3} (Centre|Center|Service|Services|Unit|Office|Function|Desk)\b"
+)
+# "with KA as operations owner", "I'm happy to be named as the operational owner"
+_NAMED_OPS_OWNER = re.compile(
+    r"\b([A-Z]{2,3}|I|I'm|me)\b[^.]{0,40}\b(operations|operational|ops|service) owner\b"
 )
 # running a training or an evaluation is not running the system
 _NOT_RUNNING = re.compile(

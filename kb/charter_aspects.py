@@ -48,7 +48,8 @@ DEFERRAL = (
     r"will be (picked up|considered(?! (a )?(success|successful|met|complete|done|ready))|handled|looked at|decided|estimated|assessed|checked|agreed)|"
     r"considered if|after the poc|contract phase|at (its|their|our) discretion|(not )?at this stage|"
     r"at a later stage|parking|parked|park (that|it|this)|at some point|once we (have|know|see)|"
-    r"depends on|to nominate|will nominate|to propose|will propose|whoever|to be (decided|defined|confirmed|agreed|named)"
+    r"depends on|to nominate|will nominate|to propose|will propose|whoever|"
+    r"(?<!happy )(?<!glad )to be (decided|defined|confirmed|agreed|named)"
 )
 # a sentence that refuses, negates or puts off an aspect does not address it
 NOT_ADDRESSING = re.compile(
@@ -70,9 +71,18 @@ CONTRAST = re.compile(
 )
 
 
-def refuses(sentence: str) -> bool:
+# who runs it "after go-live" is named now, not put off (the rules read it the same way)
+_RUN_LATER = re.compile(
+    r"\b(after|once|from) (go-?live|the poc|the pilot|rollout|launch|gate \d)\b|\bonce live\b", re.I
+)
+
+
+def refuses(sentence: str, aspect: str = "") -> bool:
     """The sentence refuses, negates or defers what it speaks of (a contrast does not count)."""
-    return bool(NOT_ADDRESSING.search(CONTRAST.sub(" ", sentence)))
+    text = CONTRAST.sub(" ", sentence)
+    if aspect == "operations-owner":
+        text = _RUN_LATER.sub(" ", text)
+    return bool(NOT_ADDRESSING.search(text))
 
 
 # findings the model never withdraws, because leaving one training writer out at a time its
@@ -106,7 +116,7 @@ class AspectModel:
             for section, s, line in sentences
             if len(s.split()) >= 4  # a fragment ("Costs?") or a bare label answers nothing
             and not s.rstrip().endswith("?")  # nor does a question
-            and not refuses(s)
+            and (not refuses(s) or not refuses(s, "operations-owner"))
         ]
         if not usable or embedder is None or getattr(embedder, "name", None) != self.model:
             return {}
@@ -119,6 +129,8 @@ class AspectModel:
             for i in np.argsort(-p[:, j]):
                 if p[i, j] < floor:
                     break
+                if refuses(usable[i][1], aspect):
+                    continue
                 if guard is None or guard(usable[i]):
                     out[aspect] = {
                         "aspect": aspect,
