@@ -294,6 +294,18 @@ _SECURITY_ACT = re.compile(
 )
 
 
+# a pilot by another name: limited real use before anything wider
+_LIMITED_USE = (
+    r"\b(limited|controlled|phased) (roll-?out|release|launch)|\bsoft launch|\bfield trial|\bwider trial|"
+    r"\b(for real|real (users|returns|customers|cases|calls))\b.{0,80}\bbefore\b|"
+    r"\bbefore (anything|going|rolling|touching|we (offer|roll|extend|open))\b.{0,40}"
+    r"\b(wider|whole|other|all|rest|everyone)\b|"
+    r"\b(on|in|at|for) (one|two|three|four|five|a few|\d+) (stores|sites|wards|farms|branches|zones|lines|"
+    r"teams|regions|depots|plants|schools|clinics|practices|hotels|properties|offices)\b.{0,60}"
+    r"\b(for|over) (a|one|two|three|four|six|eight|\d+) (months?|weeks?|season)"
+)
+
+
 _AS_IS = re.compile(
     r"^\W*(the )?problem\b|\b(currently|today|at the moment|right now|fraud|losses|overtime|backlog|"
     r"spend|spent|per (unplanned )?failure|of (the )?(contact.centre|call) volume)\b",
@@ -442,7 +454,7 @@ def check(
         add("no-owner", _hits(reading, r"owner"))
     elif len(owners) == 1 and not reading.sponsors:
         add("single-owner", _hits(reading, r"owner"), "medium")
-    pilot = _addressed(_hits(reading, _PRESENT["no-pilot-phase"]))
+    pilot = _addressed(_hits(reading, _PRESENT["no-pilot-phase"]) or _hits(reading, _LIMITED_USE))
     if not pilot:
         add("no-pilot-phase", _hits(reading, _PRESENT["no-pilot-phase"]))
     gates = _addressed(_hits(reading, _PRESENT["no-gates"]))
