@@ -96,6 +96,7 @@ _PRESENT: dict[str, str] = {
     r"(production|live|real)\b|\breal ones\b|last year'?s \d|"
     r"\bfrom our own\b|\bour own (\w+ ){0,3}(data|records|history|archives?|systems?)\b",
     "no-security-review": r"(security|privacy|gdpr|dpia|compliance|ciso|infosec|data protection|residency|"
+    r"\bdpo\b|data processing agreement|information governance|gxp|validation framework|"
     r"personal data|pii|works council|legal review|threat model|pen.?test)",
     "no-scale-plan": r"(production (scale|volume|scope)|at scale|licen[cs]e|cost per|compute cost|annual cost|"
     r"(cost|price|fee|eur|€|\$|usd|nok|sek|volume|budget)\b.{0,40}\b(per|a|each) (month|year|day)|"
@@ -289,7 +290,7 @@ _RUN_LATER = re.compile(
 _WINDOW = re.compile(r"\b(months?|weeks?|year|days?) after go-?live\b", re.I)
 _SECURITY_ACT = re.compile(
     r"(review|approv|assess|sign|requirement|complian|residen|dpia|booked|check|hosted|\beu\b|encrypt|"
-    r"access|policy|handled|addressed|dpo|ciso|consent|pseudonym|anonymi)",
+    r"access|policy|handled|addressed|dpo|ciso|consent|pseudonym|anonymi|confirmed|agreement|blurred)",
     re.I,
 )
 
@@ -341,7 +342,12 @@ def _aspect(reading: CharterReading, code: str) -> tuple[list[tuple[str, str, in
                     for h in said
                     if _SECURITY_ACT.search(h[1]) and not _CERTIFIED_ONLY.search(h[1])
                 ]
-            return in_section, bool(said)
+            if said or code != "no-security-review":
+                return in_section, bool(said)
+            # a review planned elsewhere (a RACI row, an action) still counts
+            hits = [h for h in _addressed(_hits(reading, _PRESENT[code])) if h not in in_section]
+            hits = [h for h in hits if _SECURITY_ACT.search(h[1]) and not _CERTIFIED_ONLY.search(h[1])]
+            return in_section + hits, bool(hits)
     hits = _hits(reading, _PRESENT[code])
     if code == "no-security-review":
         hits = [h for h in hits if _SECURITY_ACT.search(h[1]) and not _CERTIFIED_ONLY.search(h[1])]
