@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ingest import fields as f
-from kb.charter_aspects import DEFERRAL
+from kb.charter_aspects import DEFERRAL, PURPOSE
 
 _NEGATED = re.compile(
     r"\b(tbd|tbc|to be (decided|defined|confirmed|agreed)|later|not needed|not required|n/a|none yet|"
@@ -109,7 +109,7 @@ _PRESENT: dict[str, str] = {
     "no-documentation-plan": r"(documented|documentation|record(ed)? (the |all |every |each )?(prompts?|"
     r"configurations?|settings|decisions?)|decision log|wiki|(git|code|prompt|team|project) repository|repo\b|"
     r"runbook|handover|handoff|hand over|knowledge base|confluence|versioned|sharepoint|"
-    r"prompt versions?|every prompt)",
+    r"prompt versions?|every prompt|\bin git\b|prompt registry|decisions? log)",
     "no-operations-owner": r"(run(s)? (it |the \w+ )?(in production|day to day|after)|(will|to) operate|"
     r"operates|operated by|operations owner|run by|support(ed)? by|maintain(ed|s)? (it|the|by)|service owner|"
     r"run team|embed(ded)? (it )?in|business process owner|will run|runs? the|takes? over|"
@@ -157,7 +157,7 @@ def blank_placeholders(text: str) -> str:
 
 # a line that starts a message or an item of its own: "[Mon 09:12] Priya:", "10:09 Lina:", "- ", "3."
 _NEW_ITEM = re.compile(
-    r"^\s*(\[[^\]]{1,40}\]|\(?\d{1,2}[:.]\d{2}\b|[-*•–]\s|\d{1,2}[.)]\s|"
+    r"^\s*(\[[^\]]{1,40}\]|\(?\d{1,2}[:.]\d{2}\b|[-*•–]\s|\d{1,2}[.)]\s|[A-Z][A-Z0-9]+-\d+\b|"
     r"[A-Z][\w'’-]+( [A-Z][\w'’-]+){0,3}( \([^)]{1,40}\))?( \d{1,2}[:.]\d{2})?:\s|"
     r"[A-Z][\w'’/()&-]*( [\w'’/()&-]+){0,5}:\s)"  # a form's field: "Data sources: ..."
 )
@@ -226,7 +226,7 @@ def _hits(
 
 
 def _addressed(hits: list[tuple[str, str, int]]) -> list[tuple[str, str, int]]:
-    return [h for h in hits if not _NEGATED.search(h[1])]
+    return [h for h in hits if not _NEGATED.search(PURPOSE.sub("", h[1]))]
 
 
 def _evidence(hits: list[tuple[str, str, int]]) -> list[dict[str, Any]]:

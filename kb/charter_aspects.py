@@ -80,9 +80,13 @@ _RUN_LATER = re.compile(
 )
 
 
+# what a plan is for: "..., so nobody depends on my laptop", "so we know later why we picked what"
+PURPOSE = re.compile(r",? so (that )?(nobody|no one|we|you|they|anyone|people|the next)\b.*$", re.I)
+
+
 def refuses(sentence: str, aspect: str = "") -> bool:
-    """The sentence refuses, negates or defers what it speaks of (a contrast does not count)."""
-    text = CONTRAST.sub(" ", sentence)
+    """The sentence refuses, negates or defers what it speaks of (a contrast or a purpose does not)."""
+    text = PURPOSE.sub(" ", CONTRAST.sub(" ", sentence))
     if aspect == "operations-owner":
         text = _RUN_LATER.sub(" ", text)
     return bool(NOT_ADDRESSING.search(text))
