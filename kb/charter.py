@@ -342,8 +342,8 @@ def _aspect(reading: CharterReading, code: str) -> tuple[list[tuple[str, str, in
                     for h in said
                     if _SECURITY_ACT.search(h[1]) and not _CERTIFIED_ONLY.search(h[1])
                 ]
-            if said or code != "no-security-review":
-                return in_section, bool(said)
+            if said or code != "no-security-review" or len(_addressed(in_section)) < len(in_section):
+                return in_section, bool(said)  # a section that puts it off decides
             # a review planned elsewhere (a RACI row, an action) still counts
             hits = [h for h in _addressed(_hits(reading, _PRESENT[code])) if h not in in_section]
             hits = [h for h in hits if _SECURITY_ACT.search(h[1]) and not _CERTIFIED_ONLY.search(h[1])]

@@ -373,6 +373,7 @@ def accountable(doc: ParsedDocument) -> Accountable:
     out = Accountable()
     _raci(doc.units, registry, out)
     assignees, author = 0, _author(doc, headers)
+    asked = False  # the message before asked who owns the work
     for unit in doc.units:
         plain = _TITLES.sub("", unit.text)  # "Dr. Helena Sørensen" is one name, not two sentences
         texts = [plain] if unit.form == "row" else f.sentences(plain)
@@ -385,6 +386,11 @@ def accountable(doc: ParsedDocument) -> Accountable:
             speaker = _SPEAKER.match(text) or _SPEAKER.match(unit.text)
             if label and _names(text):
                 text, label = f"{_LABEL.match(label).group('role')}: {text}", ""  # type: ignore[union-attr]
+            body = text[speaker.end() :] if speaker and _SPEAKER.match(text) else text
+            if asked and speaker and _VOLUNTEER.match(body):  # "who owns this?" "me, as ops director"
+                name = registry.resolve(speaker.group("who")) or speaker.group("who")
+                _put(out.owners, Named(name, text.strip()[:200], unit.line_start))
+            asked = bool(_WHO_OWNS.search(text))
             for clause in _clauses(unit, text):
                 if re.match(r"\W*assignee\s*:", clause, re.I):
                     assignees += 1
@@ -402,6 +408,22 @@ _LABEL = re.compile(
     r"^\W*(\d{1,2}[.)]\s*)?(?P<role>((project|poc|business|product|executive) )?"
     r"(owners?|leads?|sponsors?|accountable|owner\(s\)))\W*$",
     re.I,
+)
+
+
+_WHO_OWNS = re.compile(
+    r"\bwho\b[^?]{0,40}\b(owns?|owner|leads?|lead|drives?|accountable)\b[^?]*\?|"
+    r"\b(can|could|would|will) you be (my|the|our) ([\w-]+/)?(backup|co-?owner|deputy|co-?lead|owner)\b[^?]*\?",
+    re.I,
+)
+_VOLUNTEER = re.compile(
+    r"^\W*(me\b|I will\b|I'll\b|I can\b|I'm happy to\b|happy to\b|that'?s me\b|sure\b|yes\b|yep\b|"
+    r"of course\b|absolutely\b)",
+    re.I,
+)
+_FIRST_NAME_ROLE = re.compile(
+    r"\b(?P<n>[A-ZÀ-ÖØ-Þ][a-zà-ÿ]{2,})\b (is|will be|as) (the |our |my )?"
+    r"(business |executive |project |poc )?(co-?owner|sponsor|owner|co-?lead|deputy|backup)\b"
 )
 
 
@@ -436,6 +458,9 @@ def _read_clause(
         take(registry.resolve(name) or name, scope.find(name))
     for match in re.finditer(r"\b[A-ZÀ-ÖØ-ÞĀ-Ž][a-zà-ÿā-ž'’-]{2,}\b(?!:)", scope):  # not a "Key:"
         take(registry.resolve(match.group(0)), match.start())
+    for match in _FIRST_NAME_ROLE.finditer(clause):  # "Seun is business sponsor": a first name will do
+        if match.group("n") not in _ACRONYMS and match.group("n").lower() not in _ORG_WORDS:
+            take(registry.resolve(match.group("n")) or match.group("n"), match.start())
     for match in re.finditer(r"\b[A-Z]{2,3}\b", scope):
         if match.group(0) not in _ACRONYMS:
             take(registry.initials(match.group(0)), match.start())
