@@ -6,7 +6,7 @@ writer marked as clearly wrong for that charter), per writer.
     python bench/charter_writers.py --show          # each charter's differences
     python bench/charter_writers.py --rules-only    # the rules alone, without the aspect model
 
-writers r and s are held out (see corpus/charters/writers/README.md); the others may be tuned on.
+writers t and u are held out (see corpus/charters/writers/README.md); the others may be tuned on.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-HELD_OUT = ("writer-r", "writer-s")
+HELD_OUT = ("writer-t", "writer-u")
 
 
 def score(folder: Path, show: bool, embedder: object) -> dict[str, float]:
