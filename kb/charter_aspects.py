@@ -40,8 +40,9 @@ ASPECT_OF: dict[str, str] = {
 MENTIONED: dict[str, str] = {"success-criteria": "success-mentioned"}
 MENTION_THRESHOLD = 0.3
 # where one writer left out at a time (eight writers) did better away from THRESHOLD, on every
-# writer or on all but one: exit criteria are withdrawn only when plainly stated, end users sooner
-THRESHOLDS: dict[str, float] = {"exit-criteria": 0.8, "end-users": 0.5, "operations-owner": 0.7}
+# writer or on all but one: exit criteria are withdrawn only when plainly stated (end users at 0.5
+# cut wrong claims 0.15 -> 0.13 a charter but lost three right findings on our own 20 charters)
+THRESHOLDS: dict[str, float] = {"exit-criteria": 0.8, "operations-owner": 0.7}
 ASPECTS = tuple(sorted(set(ASPECT_OF.values()) | set(MENTIONED.values())))
 # put off: "vendor pricing to follow", "TODO ask someone", "we'll loop in InfoSec once we have
 # something working"; one vocabulary for the rules (kb.charter) and the model
