@@ -342,11 +342,17 @@ def _aspect(reading: CharterReading, code: str) -> tuple[list[tuple[str, str, in
                     for h in said
                     if _SECURITY_ACT.search(h[1]) and not _CERTIFIED_ONLY.search(h[1])
                 ]
-            if said or code != "no-security-review" or len(_addressed(in_section)) < len(in_section):
+            if (
+                said
+                or code != "no-security-review"
+                or len(_addressed(in_section)) < len(in_section)
+            ):
                 return in_section, bool(said)  # a section that puts it off decides
             # a review planned elsewhere (a RACI row, an action) still counts
             hits = [h for h in _addressed(_hits(reading, _PRESENT[code])) if h not in in_section]
-            hits = [h for h in hits if _SECURITY_ACT.search(h[1]) and not _CERTIFIED_ONLY.search(h[1])]
+            hits = [
+                h for h in hits if _SECURITY_ACT.search(h[1]) and not _CERTIFIED_ONLY.search(h[1])
+            ]
             return in_section + hits, bool(hits)
     hits = _hits(reading, _PRESENT[code])
     if code == "no-security-review":
@@ -542,7 +548,9 @@ def _withdraw(
     for finding in findings:
         aspect = "" if finding.code in RULES_DECIDE else ASPECT_OF.get(finding.code, "")
         evidence = addressed.get(aspect)
-        vague = addressed.get("success-mentioned") if finding.code == "no-success-criteria" else None
+        vague = (
+            addressed.get("success-mentioned") if finding.code == "no-success-criteria" else None
+        )
         if evidence is None and vague is None:
             kept.append(finding)
             continue

@@ -387,7 +387,9 @@ def accountable(doc: ParsedDocument) -> Accountable:
             if label and _names(text):
                 text, label = f"{_LABEL.match(label).group('role')}: {text}", ""  # type: ignore[union-attr]
             body = text[speaker.end() :] if speaker and _SPEAKER.match(text) else text
-            if asked and speaker and _VOLUNTEER.match(body):  # "who owns this?" "me, as ops director"
+            if (
+                asked and speaker and _VOLUNTEER.match(body)
+            ):  # "who owns this?" "me, as ops director"
                 name = registry.resolve(speaker.group("who")) or speaker.group("who")
                 _put(out.owners, Named(name, text.strip()[:200], unit.line_start))
             asked = bool(_WHO_OWNS.search(text))
@@ -458,7 +460,9 @@ def _read_clause(
         take(registry.resolve(name) or name, scope.find(name))
     for match in re.finditer(r"\b[A-ZÀ-ÖØ-ÞĀ-Ž][a-zà-ÿā-ž'’-]{2,}\b(?!:)", scope):  # not a "Key:"
         take(registry.resolve(match.group(0)), match.start())
-    for match in _FIRST_NAME_ROLE.finditer(clause):  # "Seun is business sponsor": a first name will do
+    for match in _FIRST_NAME_ROLE.finditer(
+        clause
+    ):  # "Seun is business sponsor": a first name will do
         if match.group("n") not in _ACRONYMS and match.group("n").lower() not in _ORG_WORDS:
             take(registry.resolve(match.group("n")) or match.group("n"), match.start())
     for match in re.finditer(r"\b[A-Z]{2,3}\b", scope):
