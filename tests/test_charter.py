@@ -128,3 +128,31 @@ def test_every_aspect_is_missing_weak_or_addressed_with_its_lines(kb) -> None:
     assert high == {c for c, a in states.items() if a["state"] == "missing"}
     nobody = review(kb, text.replace("Owner: Dana Reyes\n", ""))
     assert {a["code"]: a["state"] for a in nobody["aspects"]}["single-owner"] == "missing"
+
+
+def test_chat_messages_and_form_fields_are_sentences_of_their_own() -> None:
+    from kb.charter import read
+
+    reading = read(
+        "[Mon 09:12] Ana Ruiz: we get 2,000 a month now\n"
+        "[Mon 09:13] Ben Okoro: the data can come straight from the ATS\n"
+        "Stop / exit conditions: N/A\nData sources: PMS booking history (3 years)\n"
+    )
+    texts = [s for _, s, _ in reading.sentences]
+    assert "Data sources: PMS booking history (3 years)" in texts
+    assert any(t.startswith("[Mon 09:13] Ben Okoro") for t in texts)
+    assert [line for _, _, line in reading.sentences] == [1, 2, 3, 4]
+
+
+def test_a_pilot_by_another_name_and_a_planned_review_elsewhere_count() -> None:
+    codes = {
+        f.code
+        for f in check(
+            "# Charter\n\n## Plan\n\nIf it works we try it for real in 5 stores for a month "
+            "before anything wider.\n\n## Data and privacy\n\nImages come from the store cameras.\n\n"
+            "## RACI\n\n| Activity | Kim Park | Lee Chan |\n|---|---|---|\n"
+            "| Security review of the edge devices | A | R |\n| Budget | A | I |\n"
+        )
+    }
+    assert "no-pilot-phase" not in codes
+    assert "no-security-review" not in codes

@@ -110,3 +110,33 @@ def test_handover_with_first_names_arrows_chats_and_takers() -> None:
     ) == ("Zoe Harrington", "Mateus Costa")
     # a possible future owner is not the recipient
     assert read("# Note\n\nMaybe Felix Brandt could take over later.\n")[1] is None
+
+
+def test_owners_named_the_way_drafts_name_them() -> None:
+    """Fictional drafts in forms the 2026-12-03 writers used: each names one owner."""
+    assert _people(
+        "From: Ciara Lynch <c.lynch@example.org>\nTo: Team\n\nCan we try it? I'll front it.\n"
+    )[0] == ["Ciara Lynch"]
+    assert _people("# Canvas\n\n┌─ 7. OWNER ─────────\nTomas Reyes (Head of Billing)\n")[0] == [
+        "Tomas Reyes"
+    ]
+    assert _people("Summary: triage bot\nReporter: Ines Duarte Assignee: Ines Duarte\n")[0] == [
+        "Ines Duarte"
+    ]
+    owners, sponsors = _people(
+        "Project owner (submitter): Dr. Lena Brandt\nExecutive sponsor: Prof. Omar Said\n"
+    )
+    assert (owners, sponsors) == (["Lena Brandt"], ["Omar Said"])
+
+
+def test_an_answer_to_who_owns_it_names_its_speaker() -> None:
+    owners, _ = _people(
+        "[Mon 09:34] Pavel Novak: who owns this? I'm happy to build but I'm not the owner\n"
+        "[Mon 09:35] Greta Lind: me, as ops director. Ruben is co-owner for the field side\n"
+        "[Mon 09:36] Ruben Ortiz: fine by me\n"
+    )
+    assert owners == ["Greta Lind", "Ruben Ortiz"]
+    owners, _ = _people(
+        "Priya Shah  09:37\nwho's going to own this?\n\nAma Mensah  09:38\nme. I'll own it\n"
+    )
+    assert owners == ["Ama Mensah"]

@@ -361,7 +361,9 @@ def _put(target: list[Named], person: Named) -> None:
 
 def accountable(doc: ParsedDocument) -> Accountable:
     """The document's owners and sponsors, each with the line that names them."""
-    registry = _Registry(lowercase=set(re.findall(r"\b[a-z][a-z'’-]+\b", doc.text)))
+    # words seen in lower case mark names that are also words ("To Do"); not those of an address
+    words = re.sub(r"\S+@\S+", " ", doc.text)
+    registry = _Registry(lowercase=set(re.findall(r"\b[a-z][a-z'’-]+\b", words)))
     for unit in doc.units:
         for name in _names(_TITLES.sub("", unit.text)):
             registry.add(name)
@@ -373,7 +375,7 @@ def accountable(doc: ParsedDocument) -> Accountable:
     out = Accountable()
     _raci(doc.units, registry, out)
     assignees, author = 0, _author(doc, headers)
-    asked = False  # the message before asked who owns the work
+    asked = ""  # who asked, in the message before, who owns the work
     for unit in doc.units:
         plain = _TITLES.sub("", unit.text)  # "Dr. Helena Sørensen" is one name, not two sentences
         texts = [plain] if unit.form == "row" else f.sentences(plain)
@@ -387,12 +389,14 @@ def accountable(doc: ParsedDocument) -> Accountable:
             if label and _names(text):
                 text, label = f"{_LABEL.match(label).group('role')}: {text}", ""  # type: ignore[union-attr]
             body = text[speaker.end() :] if speaker and _SPEAKER.match(text) else text
-            if (
-                asked and speaker and _VOLUNTEER.match(body)
-            ):  # "who owns this?" "me, as ops director"
-                name = registry.resolve(speaker.group("who")) or speaker.group("who")
-                _put(out.owners, Named(name, text.strip()[:200], unit.line_start))
-            asked = bool(_WHO_OWNS.search(text))
+            who_now = speaker.group("who") if speaker else ""
+            if asked and who_now and who_now != asked:
+                if _VOLUNTEER.match(body):  # "who owns this?" answered: "me, as ops director"
+                    name = registry.resolve(who_now) or who_now
+                    _put(out.owners, Named(name, text.strip()[:200], unit.line_start))
+                asked = ""  # the next speaker answers, or does not
+            if who_now and _WHO_OWNS.search(text):
+                asked = who_now
             for clause in _clauses(unit, text):
                 if re.match(r"\W*assignee\s*:", clause, re.I):
                     assignees += 1
@@ -529,7 +533,9 @@ def handover(doc: ParsedDocument) -> tuple[str | None, str | None]:
     """Who hands the work over and who takes it: "the handover from Bartek to Hannah", "(Ines →
     Felix)", "Felix Brandt is taking over", "Maintained by Ewa until ...; the maintainer is Jonah",
     a chat's "the PoC is officially yours" (its speaker gives, the one addressed takes)."""
-    registry = _Registry(lowercase=set(re.findall(r"\b[a-z][a-z'’-]+\b", doc.text)))
+    # words seen in lower case mark names that are also words ("To Do"); not those of an address
+    words = re.sub(r"\S+@\S+", " ", doc.text)
+    registry = _Registry(lowercase=set(re.findall(r"\b[a-z][a-z'’-]+\b", words)))
     for unit in doc.units:
         for name in _names(_TITLES.sub("", unit.text)):
             registry.add(name)
