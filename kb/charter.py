@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ingest import fields as f
-from kb.charter_aspects import DEFERRAL, PURPOSE
+from kb.charter_aspects import DEFERRAL, PURPOSE, RUN_LATER
 
 _NEGATED = re.compile(
     r"\b(tbd|tbc|to be (decided|defined|confirmed|agreed)|later|not needed|not required|n/a|none yet|"
@@ -282,10 +282,6 @@ _TARGET_CHANGE = re.compile(
     r"from .{1,30} to|target|\b(raise|reduce|increase|cut|grow|lift)\b|(down|up) by|[-−+]\d+ ?%",
     re.I,
 )
-# who runs it "after go-live" is an operations owner named now, not one put off
-_RUN_LATER = re.compile(
-    r"\b(after|once|from) (go-?live|the poc|the pilot|rollout|launch|gate \d)\b", re.I
-)
 # "in the 12 months after go-live" is when a KPI is measured, not an aspect put off
 _WINDOW = re.compile(r"\b(months?|weeks?|year|days?) after go-?live\b", re.I)
 _SECURITY_ACT = re.compile(
@@ -476,7 +472,7 @@ def check(
         h
         for h in _addressed(
             [
-                (a, _RUN_LATER.sub("", b), c)
+                (a, RUN_LATER.sub("", b), c)
                 for a, b, c in _hits(reading, _PRESENT["no-operations-owner"])
             ]
         )
@@ -538,7 +534,7 @@ def _withdraw(
     embedder: Any,
     withdrawn: list[dict[str, Any]] | None,
 ) -> list[Finding]:
-    from kb.charter_aspects import ASPECT_OF, RULES_DECIDE, aspect_model
+    from kb.charter_aspects import ASPECT_OF, MENTIONED, RULES_DECIDE, aspect_model
 
     model = aspect_model()
     if model is None:
@@ -547,20 +543,17 @@ def _withdraw(
     kept = []
     for finding in findings:
         aspect = "" if finding.code in RULES_DECIDE else ASPECT_OF.get(finding.code, "")
-        evidence = addressed.get(aspect)
-        vague = (
-            addressed.get("success-mentioned") if finding.code == "no-success-criteria" else None
-        )
-        if evidence is None and vague is None:
+        said = addressed.get(aspect)
+        if said is None and finding.code == "no-success-criteria":
+            said = addressed.get(MENTIONED["success-criteria"])  # named, if only vaguely
+        if said is None:
             kept.append(finding)
             continue
         if withdrawn is not None:
-            withdrawn.append({"code": finding.code, **(evidence or vague or {})})
-        if finding.code == "no-success-criteria":
-            said = evidence or vague or {}
-            if "success-threshold" not in addressed and not f.threshold(said.get("text", "")):
-                # criteria named without a number: a weak aspect, not a missing one
-                kept.append(_vague_criteria(said))
+            withdrawn.append({"code": finding.code, **said})
+        numbered = "success-threshold" in addressed or f.threshold(said.get("text", ""))
+        if finding.code == "no-success-criteria" and not numbered:
+            kept.append(_vague_criteria(said))  # criteria named without a number: weak, not missing
     return kept
 
 

@@ -75,8 +75,8 @@ CONTRAST = re.compile(
 )
 
 
-# who runs it "after go-live" is named now, not put off (the rules read it the same way)
-_RUN_LATER = re.compile(
+# who runs it "after go-live" is named now, not put off (the rules and the model read it alike)
+RUN_LATER = re.compile(
     r"\b(after|once|from) (go-?live|the poc|the pilot|rollout|launch|gate \d)\b|\bonce live\b", re.I
 )
 
@@ -89,7 +89,7 @@ def refuses(sentence: str, aspect: str = "") -> bool:
     """The sentence refuses, negates or defers what it speaks of (a contrast or a purpose does not)."""
     text = PURPOSE.sub(" ", CONTRAST.sub(" ", sentence))
     if aspect == "operations-owner":
-        text = _RUN_LATER.sub(" ", text)
+        text = RUN_LATER.sub(" ", text)
     return bool(NOT_ADDRESSING.search(text))
 
 
@@ -124,7 +124,8 @@ class AspectModel:
             for section, s, line in sentences
             if len(s.split()) >= 4  # a fragment ("Costs?") or a bare label answers nothing
             and not s.rstrip().endswith("?")  # nor does a question
-            and (not refuses(s) or not refuses(s, "operations-owner"))
+            # refused for every aspect (each aspect is checked again below)
+            and not refuses(s, "operations-owner")
         ]
         if not usable or embedder is None or getattr(embedder, "name", None) != self.model:
             return {}

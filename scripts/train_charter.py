@@ -6,7 +6,8 @@
 
 Writers t and u are held out: `python bench/charter_writers.py` measures on them (g joined the
 training set when it arrived, f when m and n had been written, n once it had been measured blind,
-m when r and s arrived, r and s once measured blind). `--lowo` is the figure to tune on: each training writer by a model of the others.
+m when r and s arrived, r and s once measured blind). `--lowo` is the figure to tune on: each
+training writer scored by a model of the others.
 """
 
 from __future__ import annotations

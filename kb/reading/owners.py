@@ -359,8 +359,10 @@ def _put(target: list[Named], person: Named) -> None:
         target.append(person)
 
 
-def accountable(doc: ParsedDocument) -> Accountable:
-    """The document's owners and sponsors, each with the line that names them."""
+def _known_people(
+    doc: ParsedDocument,
+) -> tuple[_Registry, list[tuple[int, str, list[str]]]]:
+    """Everyone the document names in full, and its message headers, for resolving first names."""
     # words seen in lower case mark names that are also words ("To Do"); not those of an address
     words = re.sub(r"\S+@\S+", " ", doc.text)
     registry = _Registry(lowercase=set(re.findall(r"\b[a-z][a-z'’-]+\b", words)))
@@ -372,6 +374,12 @@ def accountable(doc: ParsedDocument) -> Accountable:
         for name in [sender, *recipients]:
             if name:
                 registry.add(name)
+    return registry, headers
+
+
+def accountable(doc: ParsedDocument) -> Accountable:
+    """The document's owners and sponsors, each with the line that names them."""
+    registry, headers = _known_people(doc)
     out = Accountable()
     _raci(doc.units, registry, out)
     assignees, author = 0, _author(doc, headers)
@@ -464,9 +472,7 @@ def _read_clause(
         take(registry.resolve(name) or name, scope.find(name))
     for match in re.finditer(r"\b[A-ZÀ-ÖØ-ÞĀ-Ž][a-zà-ÿā-ž'’-]{2,}\b(?!:)", scope):  # not a "Key:"
         take(registry.resolve(match.group(0)), match.start())
-    for match in _FIRST_NAME_ROLE.finditer(
-        clause
-    ):  # "Seun is business sponsor": a first name will do
+    for match in _FIRST_NAME_ROLE.finditer(clause):  # "Seun is business sponsor"
         if match.group("n") not in _ACRONYMS and match.group("n").lower() not in _ORG_WORDS:
             take(registry.resolve(match.group("n")) or match.group("n"), match.start())
     for match in re.finditer(r"\b[A-Z]{2,3}\b", scope):
@@ -533,17 +539,7 @@ def handover(doc: ParsedDocument) -> tuple[str | None, str | None]:
     """Who hands the work over and who takes it: "the handover from Bartek to Hannah", "(Ines →
     Felix)", "Felix Brandt is taking over", "Maintained by Ewa until ...; the maintainer is Jonah",
     a chat's "the PoC is officially yours" (its speaker gives, the one addressed takes)."""
-    # words seen in lower case mark names that are also words ("To Do"); not those of an address
-    words = re.sub(r"\S+@\S+", " ", doc.text)
-    registry = _Registry(lowercase=set(re.findall(r"\b[a-z][a-z'’-]+\b", words)))
-    for unit in doc.units:
-        for name in _names(_TITLES.sub("", unit.text)):
-            registry.add(name)
-    headers = _headers(doc)
-    for _, sender, recipients in headers:
-        for name in [sender, *recipients]:
-            if name:
-                registry.add(name)
+    registry, headers = _known_people(doc)
 
     def who(token: str | None) -> str | None:
         if not token:
