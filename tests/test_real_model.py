@@ -113,3 +113,30 @@ def test_charter_review_withdraws_a_gap_the_charter_answers_in_its_own_words(tmp
     )
     assert gap in {f["code"] for f in negated["findings"]}
     kb.close()
+
+
+def test_outcome_head_reads_an_outcome_the_cue_rules_miss(tmp_path, no_network):
+    """With the real vectors the outcome head names the stall a document states in its own words,
+    with the line it came from; the cue rules alone leave it unknown rather than guess."""
+    from kb import KnowledgeBase, Settings
+
+    path = tmp_path / "finder.md"
+    path.write_text(
+        "# Contract clause finder: where it stands\n\n"
+        "We built a clause finder for the legal team in spring.\n\n"
+        "Since the two engineers who built it moved to other teams in May, no one has owned it"
+        " and no decision about its future has been made.\n",
+        encoding="utf-8",
+    )
+    outcomes = {}
+    for embedder in ("onnx", "hashing"):
+        kb = KnowledgeBase(Settings(db=tmp_path / f"{embedder}.db", embedder=embedder))
+        kb.ingest_paths([str(path)])
+        doc = kb.get_document(kb.list_documents()[0]["id"])
+        outcomes[embedder] = (doc["fields"] or {}).get("outcome")
+        kb.close()
+    assert outcomes["onnx"]["value"] == "stalled"
+    assert outcomes["onnx"]["source"]["lines"] == [5, 5]
+    assert "no one has owned it" in outcomes["onnx"]["evidence"]
+    assert 0.6 <= outcomes["onnx"]["confidence"] <= 1.0
+    assert outcomes["hashing"] is None

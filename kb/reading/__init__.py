@@ -27,7 +27,7 @@ def read(doc: ParsedDocument, unit_vectors: np.ndarray | None, *, model: str | N
     """Roles for every unit, the document kind, then the facts (which use the roles)."""
     read_roles(doc, unit_vectors, model=model)
     read_kind(doc, unit_vectors, model=model)
-    read_facts(doc)
+    read_facts(doc, unit_vectors, model=model)
 
 
 def read_roles(doc: ParsedDocument, unit_vectors: np.ndarray | None, *, model: str | None) -> None:

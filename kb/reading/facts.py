@@ -667,9 +667,41 @@ def _settle(doc: ParsedDocument) -> None:
         }
 
 
-def read_facts(doc: ParsedDocument) -> None:
+# a head speaks where the rules are silent only when this sure (0.4-0.7 tried, each writer left out)
+MODEL_SURE = {"outcome": 0.6, "phase": 0.5}
+
+
+def read_by_meaning(
+    doc: ParsedDocument, fact: str, unit_vectors: Any, *, model: str | None
+) -> None:
+    """Where the cue rules found nothing, the passage a fact's head is surest of states it."""
+    from kb.reading.fact_heads import fact_heads
+
+    name = {"outcome": "outcome", "phase": "phase_reached"}[fact]
+    entry = doc.fields.get(name) or {}
+    if (entry and not entry.get("default")) or unit_vectors is None:
+        return
+    heads = fact_heads()
+    if heads is None or model != heads.model:
+        return
+    found = heads.strongest(fact, doc.units, unit_vectors)
+    if found is None or found[2] < MODEL_SURE[fact]:
+        return
+    i, value, p = found
+    unit = doc.units[i]
+    doc.fields[name] = {
+        "value": value,
+        "evidence": unit.text[:300],
+        "source": _evidence(unit),
+        "confidence": round(p, 3),
+    }
+
+
+def read_facts(doc: ParsedDocument, unit_vectors: Any = None, *, model: str | None = None) -> None:
     read_outcome(doc)
+    read_by_meaning(doc, "outcome", unit_vectors, model=model)
     read_phase(doc)
+    read_by_meaning(doc, "phase", unit_vectors, model=model)
     _settle(doc)
     read_people(doc)
     read_kpis(doc)
