@@ -201,3 +201,22 @@ def test_kpis_come_from_sentences_one_a_clause(kb):
     metrics = [k["metric"] for k in doc["fields"]["kpis"]]
     assert metrics[:2] == ["weekly active use", "median time to find a procedure"]
     assert not any("Leeds" in k["text"] for k in doc["fields"]["kpis"])  # a date is no figure
+
+
+def test_gate_verdicts_on_the_next_line_by_a_named_body_and_in_the_passive(kb):
+    """A review's decision on the line after it, a board the rules know only by its capitalised
+    name (kept because it decided something), and "stopped by the Board" read as a stop."""
+    doc = stored(
+        kb,
+        "# Treasury forecast: closing questionnaire\n\n"
+        "Q7. Gate and date\nGate 1 review, 04.06.2024. Decision: no-go.\n\n"
+        "The pilot was approved by the Digital Transformation Board on 14 July 2022.\n\n"
+        "Outcome: stopped by the Regional Operations Council on 12 June 2024, no go-live.\n\n"
+        "The Quality Forum met twice and looked at the numbers.\n",
+        "questionnaire.md",
+    )
+    gates = {(g["gate"], g["name"]): g["decision"] for g in doc["fields"]["gates"]}
+    assert gates[("gate-1", "Gate 1")] == "stop"
+    assert gates[("other", "Digital Transformation Board")] == "go"
+    assert gates[("other", "Regional Operations Council")] == "stop"
+    assert not any("Quality Forum" in name for _, name in gates)  # named, but decided nothing

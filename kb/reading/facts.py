@@ -557,7 +557,7 @@ _GATE_DECISIONS: tuple[tuple[str, str], ...] = (
     ),
     (
         "stop",
-        r"\b(no-?go|stop(ped)?|kill(ed)?|cancel+ed|closed the poc|end(ed)? the (poc|pilot)|not (to )?proceed|halt(ed)?)\b",
+        r"\b(no-?go|stop(ped)?|kill(ed)?|cancel+ed|closed the (poc|pilot|project|work)|end(ed)? the (poc|pilot|project)|not (to )?proceed|halt(ed)?)\b",
     ),
     (
         "continue",
@@ -565,7 +565,7 @@ _GATE_DECISIONS: tuple[tuple[str, str], ...] = (
     ),
     (
         "go",
-        r"\b(go\b|go-ahead|approved|passed|proceed(ed)?|green[- ]?light|signed off|move[ds]? (on )?to|advance[ds]?|go to (pilot|production))",
+        r"\b(go\b(?![- ]?live)|go-ahead|approved|passed|proceed(ed)?|green[- ]?light|signed off|move[ds]? (on )?to|advance[ds]?|go to (pilot|production))",
     ),
 )
 _GATE_DEC_RX = [(name, re.compile(rx, re.I)) for name, rx in _GATE_DECISIONS]
@@ -587,29 +587,105 @@ def _gate_decision(text: str) -> str | None:
     return min(found)[1]
 
 
-def read_gates(doc: ParsedDocument) -> None:
-    gates: list[dict[str, Any]] = []
+# a line that gives a review's verdict: "Decision: no-go.", "Outcome - stop the pilot"
+_VERDICT = re.compile(
+    r"^\W*(\d+(\.\d+)*\.?\s+)?((decision|outcome|verdict|result|resolution|conclusion|decided|agreed)\b\W"
+    r"|(the|this|that) (review|board|committee|meeting|panel|gate|steerco)\b[^.]{0,30}\b(decided|agreed|voted|chose|concluded|approved|rejected|declined|did not))",
+    re.I,
+)
+
+
+def _next_verdict(pieces: list[str], k: int, following: Unit | None) -> str | None:
+    """The decision a review's sentence leaves to the line after it ("Gate 1 review, 4 June.
+    Decision: no-go."), when that line names no other review."""
+    if k + 1 < len(pieces):
+        after = pieces[k + 1]
+    elif following is not None and following.form != "row":
+        after = (f.sentences(following.text) or [""])[0]
+    else:
+        return None
+    if _GATE_REF.search(after) or not _VERDICT.search(after):
+        return None
+    return _gate_decision(after)
+
+
+def _title_review_verdict(doc: ParsedDocument, gates: list[dict[str, Any]]) -> None:
+    """A document that is one review's record ("Pilot exit review - minutes") gives that review
+    the verdict its decision lines state, when no sentence names the review with one."""
+    titled = [g for g in gates if g["decision"] is None and _title_names(doc.title, g["name"])]
+    if len(titled) != 1:
+        return
     for unit in doc.units:
         if unit.kind in ("lesson", "recommendation", "prompt", "config", "criteria"):
             continue
+        for sentence in f.sentences(unit.text):
+            if not (_VERDICT.search(sentence) or unit.kind == "decision"):
+                continue
+            if _GATE_REF.search(sentence):
+                continue
+            decision = _gate_decision(sentence)
+            if decision:
+                titled[0].update(decision=decision, text=sentence[:400], source=_evidence(unit))
+                return
+
+
+# any other body that decides: "the Digital Transformation Board", "ExCo", "the exec review"
+_NAMED_BODY = re.compile(
+    r"\b(?:(?:[A-Z][\w&'-]*|of|and|&) ){0,4}[A-Z][\w&'-]* (?:Board|Committee|Council|Panel|Forum|Authority|Review|Leadership Team|Sign-?off)\b"
+    r"|\b(?:ExCo|EXCO|SLT|ELT|exec(?:utive)? (?:review|team)|leadership team|(?:midpoint|mid-point|readiness|week \d+|quarterly|monthly|portfolio|investment|operations|funding) review)\b"
+)
+
+
+def _reviews_named(text: str) -> list[tuple[str, str, int]]:
+    """(gate, name, offset) for each review a sentence names: numbered gates, pilot exits, known
+    boards, then other named bodies ("named": kept only when the sentence gives a decision)."""
+    out: list[tuple[str, str, int]] = []
+    taken: list[tuple[int, int]] = []
+    for m in _GATE_REF.finditer(text):
+        if m.group("n") is not None:
+            out.append((f"gate-{m.group('n')}", m.group(0), m.start()))
+        elif m.group("exit"):
+            out.append(("pilot-exit", m.group("exit"), m.start()))
+        else:
+            out.append(("other", m.group("other"), m.start()))
+        taken.append(m.span())
+    for m in _NAMED_BODY.finditer(text):
+        if any(a < m.end() and m.start() < b for a, b in taken):
+            continue
+        name = re.sub(r"^(?:The|A|An|Our|At|In|On|By|For)\s+", "", m.group(0))
+        out.append(("named", name, m.start()))
+    return out
+
+
+def _title_names(title: str, name: str) -> bool:
+    return name.lower() in title.lower()
+
+
+def read_gates(doc: ParsedDocument) -> None:
+    gates: list[dict[str, Any]] = []
+    for index, unit in enumerate(doc.units):
+        if unit.kind in ("lesson", "recommendation", "prompt", "config", "criteria"):
+            continue
         pieces = [unit.text] if unit.form == "row" else f.sentences(unit.text)
-        for text in pieces:
-            for m in _GATE_REF.finditer(text):
-                if m.group("n") is not None:
-                    gate, name = f"gate-{m.group('n')}", m.group(0)
-                elif m.group("exit"):
-                    gate, name = "pilot-exit", m.group("exit")
-                else:
-                    gate, name = "other", m.group("other")
-                after = text[m.start() : m.start() + 160]
+        following = doc.units[index + 1] if index + 1 < len(doc.units) else None
+        for k, text in enumerate(pieces):
+            for gate, name, start in _reviews_named(text):
+                after = text[start : start + 160]
+                if re.search(r"\bby (the )?$", text[max(0, start - 60) : start]):
+                    after = text[max(0, start - 60) : start + len(name)]  # "stopped by the Board"
                 record = {
                     "gate": gate,
                     "name": name.strip(),
                     "date": f.first_date(text),
-                    "decision": _gate_decision(after) or _gate_decision(text),
+                    "decision": _gate_decision(after)
+                    or _gate_decision(text)
+                    or _next_verdict(pieces, k, following),
                     "text": text[:400],
                     "source": _evidence(unit),
                 }
+                if gate == "named" and record["decision"] is None:
+                    continue  # a body read only by its name counts where it decided something
+                record["gate"] = gate = "other" if gate == "named" else gate
                 same = [
                     g
                     for g in gates
@@ -620,6 +696,7 @@ def read_gates(doc: ParsedDocument) -> None:
                     gates.append(record)
                 elif same[0]["decision"] is None and record["decision"]:
                     same[0].update(record)
+    _title_review_verdict(doc, gates)
     if gates:
         doc.fields["gates"] = gates
     else:
