@@ -10,6 +10,7 @@ from ingest import fields as f
 from ingest.records import ParsedDocument, Source, Unit
 from ingest.structure import Block, Outline, Section, split_records
 from ingest.vocabulary import (
+    CELL_ROLES,
     DEPARTMENTS,
     KEY_TO_FIELD,
     OUTCOME_WORDS,
@@ -101,6 +102,18 @@ def _is_metadata(text: str) -> bool:
 
 def constraint_category(text: str) -> str | None:
     return match_table(text, _CONSTRAINT_CATEGORIES)
+
+
+_CELL_RX = [(role, re.compile(rf"^\W*(?:{rx})\W*$", re.I)) for role, rx in CELL_ROLES]
+
+
+def _cell_role(header: str) -> str | None:
+    """The role a column's header names: "Root cause", "Lesson / next time"."""
+    for part in re.split(r"\s*(?:/|&|\+|,|\band\b)\s*", header.strip()):
+        role = next((role for role, rx in _CELL_RX if rx.match(part)), None)
+        if role:
+            return role
+    return None
 
 
 def _code_kind(block: Block, default: str) -> str:
@@ -342,6 +355,8 @@ class _Extractor:
             kind = UNIT_KIND_OF_CATEGORY.get(category, "other")
             sub = section.path[-1] if section.path else ""
             for block in section.blocks:
+                if block.type == "row" and self._register_row(block, section):
+                    continue
                 unit_kind = _code_kind(block, kind) if block.type == "code" else kind
                 text = block.text
                 if (
@@ -371,6 +386,42 @@ class _Extractor:
                         heading_kind="other" if id(section) in self.by_position else unit_kind,
                     )
                 )
+
+    def _register_row(self, block: Block, section: Section) -> bool:
+        """A register's row (cause | lesson | owner ...) holds several passages: each cause, lesson
+        or recommendation cell becomes a unit of that kind, the other cells one unit together."""
+        cells = block.cells or {}
+        roles = {k: _cell_role(k) for k in cells}
+        told = {k: r for k, r in roles.items() if r and len(cells[k]) >= 25}
+        if "root_cause" not in told.values() or len(set(told.values())) < 2:
+            return False
+        for key, role in told.items():
+            self.units.append(
+                Unit(
+                    role,
+                    f"{key}: {cells[key]}",
+                    section.path_text,
+                    block.line_start,
+                    block.line_end,
+                    constraint_category(cells[key]) if role == "root_cause" else None,
+                    form="row",
+                    heading_kind=role,
+                )
+            )
+        rest = " | ".join(f"{k}: {v}" for k, v in cells.items() if k not in told and v)
+        if rest:
+            self.units.append(
+                Unit(
+                    "context",
+                    rest,
+                    section.path_text,
+                    block.line_start,
+                    block.line_end,
+                    form="row",
+                    heading_kind="other",
+                )
+            )
+        return True
 
     # --- document facts --------------------------------------------------------------------
     def document_facts(self, filename: str) -> tuple[str, str]:

@@ -79,6 +79,21 @@ HEADING_CATEGORIES: list[tuple[str, str]] = [
 _COMPILED = [(name, re.compile(rx)) for name, rx in HEADING_CATEGORIES]
 
 # Which unit kind the blocks of a section category become.
+# the columns of a lessons register, incident log or retro table that each hold a passage of their
+# own: a row with a cause column and a lesson or action column is split, one unit per such cell
+CELL_ROLES: tuple[tuple[str, str], ...] = (
+    (
+        "root_cause",
+        r"(root )?causes?|why( it happened)?|what happened|what went wrong|problem|issue|finding|observation",
+    ),
+    ("lesson", r"lessons?( learned| learnt)?|learnings?|takeaways?|insights?|what we learn(ed|t)"),
+    (
+        "recommendation",
+        r"recommendations?|(what we would|what we'd|we would) do differently|do differently|next time|mitigations?|preventive action|prevention",
+    ),
+)
+
+
 UNIT_KIND_OF_CATEGORY = {
     "root_cause": "root_cause",
     "lesson": "lesson",

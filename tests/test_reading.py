@@ -220,3 +220,63 @@ def test_gate_verdicts_on_the_next_line_by_a_named_body_and_in_the_passive(kb):
     assert gates[("other", "Digital Transformation Board")] == "go"
     assert gates[("other", "Regional Operations Council")] == "stop"
     assert not any("Quality Forum" in name for _, name in gates)  # named, but decided nothing
+
+
+def test_handover_sides_from_labels_in_html_and_plain_notes(kb):
+    """Labelled lines name the sides even inside HTML list items; a note's author hands over when
+    only the receiver is labelled; a team's name is never a side."""
+    html = stored(
+        kb,
+        "<html><body><h1>FieldVoice - transition to service operations</h1><ul>\n"
+        "<li>Handing over: Ingrid Solberg, Product Manager, Digital Field Tools</li>\n"
+        "<li>Receiving: Marco Ruiz, Applications Manager, Service Operations</li>\n"
+        "</ul><p>The handover moves FieldVoice from the project to Infra Ops.</p></body></html>",
+        "transition.html",
+    )
+    assert html["fields"]["handoff_from"][0]["name"] == "Ingrid Solberg"
+    assert html["fields"]["handoff_to"][0]["name"] == "Marco Ruiz"
+    note = stored(
+        kb,
+        "HANDOVER NOTE - Spend classification model\n\n"
+        "Author: Juergen Weiss, Procurement Analytics\nReceiver: Anais Lefevre, Procurement Excellence\n\n"
+        "The model classifies invoice lines into spend categories every night.\n",
+        "handover-note.txt",
+    )
+    assert note["fields"]["handoff_from"][0]["name"] == "Juergen Weiss"
+    assert note["fields"]["handoff_to"][0]["name"] == "Anais Lefevre"
+
+
+def test_an_emails_sender_and_recipient_are_no_handover_outside_a_handover(kb):
+    doc = stored(
+        kb,
+        "From: Martina Hof <martina.hof@example.com>\nTo: Robert Kain <robert.kain@example.com>\n"
+        "Subject: RE: claims OCR - where are we?\n\n"
+        "Robert, the OCR PoC read 61% of fields on real scans against 94% on the vendor's sample.\n"
+        "We stopped it at gate 1 last week.\n\nMartina\n",
+        "mail.txt",
+    )
+    assert doc["kind"] != "handoff"
+    assert not doc["fields"].get("handoff_from") and not doc["fields"].get("handoff_to")
+    names = {p["name"] for p in doc["fields"].get("people") or []}
+    assert "Martina Hof" in names
+
+
+def test_a_register_row_gives_its_cause_and_its_lesson_a_unit_each(kb):
+    """A lessons register holds a cause and a lesson on one row: each becomes a unit of its kind,
+    from the column's header, and the row's other cells stay together with its line."""
+    doc = stored(
+        kb,
+        "# Lessons register - invoice capture\n\n"
+        "| ID | Area | What happened | Lesson / next time | Owner |\n|---|---|---|---|---|\n"
+        "| LL-01 | Data | The PoC ran on 500 clean native PDFs from our top suppliers only. "
+        "| Build the PoC sample from a random draw of the real mailbox. | Nikhil Rao |\n"
+        "| LL-02 | Cost | - | Price on real page counts. | Nikhil Rao |\n",
+        "register.md",
+    )
+    rows = [u for u in doc["units"] if u["line_start"] == 5]
+    kinds = {u["text"].split(":")[0]: u["kind"] for u in rows}
+    assert kinds["What happened"] == "root_cause"
+    assert kinds["Lesson / next time"] in ("lesson", "recommendation")
+    assert any(u["text"].startswith("ID: LL-01") and "Owner: Nikhil Rao" in u["text"] for u in rows)
+    short = [u for u in doc["units"] if u["line_start"] == 6]
+    assert len(short) == 1  # no cause on this row: it stays one unit

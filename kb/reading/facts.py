@@ -216,13 +216,19 @@ _FUTURE = re.compile(
     r"\b(might|may|could|hope|hopefully|possibly|perhaps|maybe|would be|if .{0,30}(agrees|has time)|later|eventually|candidate)\b",
     re.I,
 )
+_KEY_START = r"^\s*(?:<[^>]+>\s*)*(?:[-*]\s*)?(?:\*\*)?"  # a list item, bold, or an HTML tag
 _FROM_KEY = re.compile(
-    r"^\s*(?:[-*]\s*)?(?:\*\*)?(handed over by|handing over|from|outgoing owner|previous owner|old owner|handover from)(?:\*\*)?\s*:\s*(.+)$",
+    _KEY_START
+    + r"(handed over by|handing over|from|outgoing owner|previous owner|old owner|handover from|giving|handing over team)(?:\*\*)?\s*:\s*(.+)$",
     re.I | re.M,
 )
 _TO_KEY = re.compile(
-    r"^\s*(?:[-*]\s*)?(?:\*\*)?(handed over to|taking over|to|incoming owner|new owner|receiving|handover to|recipient)(?:\*\*)?\s*:\s*(.+)$",
+    _KEY_START
+    + r"(handed over to|taking over|to|incoming owner|new owner|receiving|receiver|handover to|recipient|receiving team)(?:\*\*)?\s*:\s*(.+)$",
     re.I | re.M,
+)
+_AUTHOR_KEY = re.compile(
+    _KEY_START + r"(author|written by|prepared by|compiled by)(?:\*\*)?\s*:\s*(.+)$", re.I | re.M
 )
 _SIGN_OFF = re.compile(
     r"^(thanks|many thanks|thank you|regards|best|best regards|kind regards|cheers|br)[,!.]?\s*\n\s*(?P<name>[A-Z][\w'-]+(?: [A-Z][\w'-]+)+)",
@@ -231,7 +237,8 @@ _SIGN_OFF = re.compile(
 
 
 def _first_person(text: str) -> str | None:
-    found = _person_names(text)
+    """The first name-like pair in the text that is not a team's or a firm's ("Infra Ops")."""
+    found = [n for n in _person_names(text) if not _ORGISH.search(n)]
     return found[0] if found else None
 
 
@@ -251,7 +258,7 @@ _ORGISH = re.compile(
     r"monday|tuesday|wednesday|thursday|friday|january|february|march|april|june|july|august|"
     r"september|october|november|december|dear|hi|hello|thanks|regards|ideally|treasury's|slide|"
     r"subject|status|summary|decision|action|lesson|lessons|risk|issue|notes?|chat|export|questions?|"
-    r"hey|ask|original|message|call|campaign|tool|transcription)\b",
+    r"hey|ask|original|message|call|campaign|tool|transcription|ops|operations|digital|team|squad)\b",
     re.I,
 )
 _SAID = re.compile(
@@ -317,10 +324,31 @@ def read_people(doc: ParsedDocument) -> None:
         add(_first_person(header.group(1)), "author", None, header.group(0))
     if people:
         doc.fields["people"] = people
-    if doc.kind == "handoff":
+    if doc.kind != "handoff":
+        # an e-mail's From: and To: are a handover's sides only in a handover
+        lines = doc.text.splitlines()
+        for side in ("handoff_from", "handoff_to"):
+            kept = [p for p in doc.fields.get(side) or [] if not _header_line(lines, p)]
+            if kept:
+                doc.fields[side] = kept
+            else:
+                doc.fields.pop(side, None)
+    if doc.kind == "handoff" or _HANDED.search(doc.text):
         read_handoff(doc)
 
 
+def _header_line(lines: list[str], person: dict[str, Any]) -> bool:
+    """Whether a person was read from an e-mail's From: or To: line."""
+    at = ((person.get("source") or {}).get("lines") or [0])[0]
+    line = lines[at - 1] if 0 < at <= len(lines) else ""
+    return bool(re.match(r"\s*(from|to|cc)\s*:", line, re.I))
+
+
+# a document of another kind that tells of a handover in so many words
+_HANDED = re.compile(
+    r"\bhand(?:ed|ing)[- ]?over\b|\bhand(?:ed|ing)? (?:it )?over to\b|\btak(?:es|ing) over (?:from|as)\b|\bhandover (?:to|from)\b",
+    re.I,
+)
 _HANDOVER_WORDS = re.compile(
     r"hand(?:ed|ing|s)?[- ]?(?:it )?(?:over|off)|ownership|transfer|\bmoves?\b|tak(?:es|ing|e) over|"
     r"owned by|incoming|outgoing|prepared by|new owner|previous owner|succeed",
@@ -361,6 +389,13 @@ def read_handoff(doc: ParsedDocument) -> None:
     """Who hands over to whom: "moves from Data Science (Aaron Feld) to ... (Grace Liu)",
     "prepared by X for Y", "Previous owner | X" rows; a possible future owner is never the recipient."""
     giver = taker = None
+    for rx, side in ((_FROM_KEY, "from"), (_TO_KEY, "to")):
+        for m in rx.finditer(doc.text[:3000]):
+            name = _first_person(m.group(2))
+            if name and side == "from":
+                giver = giver or name
+            elif name and side == "to" and not _FUTURE.search(m.group(2)):
+                taker = taker or name
     for unit in doc.units:
         pieces = [unit.text] if unit.form == "row" else f.sentences(unit.text)
         for text in pieces:
@@ -396,13 +431,10 @@ def read_handoff(doc: ParsedDocument) -> None:
                         continue
                 giver = giver or a
                 taker = taker or b
-    for rx, side in ((_FROM_KEY, "from"), (_TO_KEY, "to")):
-        for m in rx.finditer(doc.text[:3000]):
-            name = _first_person(m.group(2))
-            if name and side == "from":
-                giver = giver or name
-            elif name and side == "to" and not _FUTURE.search(m.group(2)):
-                taker = taker or name
+    if taker and not giver:  # a handover note's author is the one handing over
+        m = _AUTHOR_KEY.search(doc.text[:3000])
+        name = _first_person(m.group(2)) if m else None
+        giver = name if name != taker else None
     if not (giver and taker):  # first names, arrows, chats and "is taking over"
         from kb.reading.owners import handover
 
