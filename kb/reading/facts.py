@@ -390,11 +390,11 @@ def read_handoff(doc: ParsedDocument) -> None:
     "prepared by X for Y", "Previous owner | X" rows; a possible future owner is never the recipient."""
     giver = taker = None
     for rx, side in ((_FROM_KEY, "from"), (_TO_KEY, "to")):
-        for m in rx.finditer(doc.text[:3000]):
-            name = _first_person(m.group(2))
+        for key in rx.finditer(doc.text[:3000]):
+            name = _first_person(key.group(2))
             if name and side == "from":
                 giver = giver or name
-            elif name and side == "to" and not _FUTURE.search(m.group(2)):
+            elif name and side == "to" and not _FUTURE.search(key.group(2)):
                 taker = taker or name
     for unit in doc.units:
         pieces = [unit.text] if unit.form == "row" else f.sentences(unit.text)
@@ -432,8 +432,8 @@ def read_handoff(doc: ParsedDocument) -> None:
                 giver = giver or a
                 taker = taker or b
     if taker and not giver:  # a handover note's author is the one handing over
-        m = _AUTHOR_KEY.search(doc.text[:3000])
-        name = _first_person(m.group(2)) if m else None
+        author = _AUTHOR_KEY.search(doc.text[:3000])
+        name = _first_person(author.group(2)) if author else None
         giver = name if name != taker else None
     if not (giver and taker):  # first names, arrows, chats and "is taking over"
         from kb.reading.owners import handover
