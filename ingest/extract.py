@@ -107,6 +107,13 @@ def constraint_category(text: str) -> str | None:
 _CELL_RX = [(role, re.compile(rf"^\W*(?:{rx})\W*$", re.I)) for role, rx in CELL_ROLES]
 
 
+# a line that opens with a short label: "**Root cause:** ...", "Lesson - ...", "- Why: ..."
+_LINE_LABEL = re.compile(
+    r"^\s*(?:[-*]\s+)?(?:\*\*|__)?([A-Za-z][\w /'&-]{1,30}?)\s*(?::\s*(?:\*\*|__)|(?:\*\*|__)\s*:|:)\s"
+)
+_LABEL_BOLD = re.compile(r"(?:\*\*|__)([^*_\n]{1,30}?):(?:\*\*|__)")
+
+
 def _cell_role(header: str) -> str | None:
     """The role a column's header names: "Root cause", "Lesson / next time"."""
     for part in re.split(r"\s*(?:/|&|\+|,|\band\b)\s*", header.strip()):
@@ -114,6 +121,21 @@ def _cell_role(header: str) -> str | None:
         if role:
             return role
     return None
+
+
+_ENDINGS = {name: rx for name, rx in OUTCOME_WORDS}
+
+
+def _specific_end(raw: str, value: str | None) -> str | None:
+    """ "Closed. Stopped at Gate 1" is a stop at a gate: a generic end gives way to the specific one
+    the same status names (at a gate, in the pilot, by leadership)."""
+    if value != "cancelled":
+        return value
+    low = raw.lower()
+    for name in ("stopped-at-gate", "failed-in-pilot", "rejected-by-leadership"):
+        if re.search(_ENDINGS[name], low):
+            return name
+    return value
 
 
 def _code_kind(block: Block, default: str) -> str:
@@ -357,7 +379,16 @@ class _Extractor:
             for block in section.blocks:
                 if block.type == "row" and self._register_row(block, section):
                     continue
+                if block.type == "paragraph" and self._labelled_lines(block, section, kind):
+                    continue
                 unit_kind = _code_kind(block, kind) if block.type == "code" else kind
+                label = (
+                    _LINE_LABEL.match(block.text) if block.type in ("paragraph", "item") else None
+                )
+                labelled = _cell_role(label.group(1)) if label else None
+                unit_kind = (
+                    labelled or unit_kind
+                )  # "**What happened:** ..." under a lessons heading
                 text = block.text
                 if (
                     block.type == "paragraph"
@@ -383,9 +414,45 @@ class _Extractor:
                         block.line_end,
                         category_name,
                         form=block.type,
-                        heading_kind="other" if id(section) in self.by_position else unit_kind,
+                        heading_kind=labelled
+                        or ("other" if id(section) in self.by_position else unit_kind),
                     )
                 )
+
+    def _labelled_lines(self, block: Block, section: Section, kind: str) -> bool:
+        """A paragraph whose lines each open with a label ("**What happened:** ...", "**Lesson:**
+        ...") holds a passage a label: each becomes a unit of its label's kind."""
+        lines = block.text.split("\n")
+        if len(lines) < 2:
+            return False
+        pieces: list[tuple[int, str | None, list[str]]] = []
+        for i, line in enumerate(lines):
+            m = _LINE_LABEL.match(line)
+            role = _cell_role(m.group(1)) if m else None
+            if m and (role or pieces):
+                pieces.append((i, role, [line]))
+            elif pieces:
+                pieces[-1][2].append(line)
+            else:
+                pieces.append((i, None, [line]))
+        roles = {r for _, r, _ in pieces if r}
+        if "root_cause" not in roles or len(roles) < 2:
+            return False
+        for i, role, texts in pieces:
+            text = _LABEL_BOLD.sub(r"\1:", "\n".join(texts)).strip()
+            self.units.append(
+                Unit(
+                    role or kind,
+                    text,
+                    section.path_text,
+                    block.line_start + i,
+                    min(block.line_end, block.line_start + i + len(texts) - 1),
+                    constraint_category(text) if role == "root_cause" else None,
+                    form="paragraph",
+                    heading_kind=role or ("other" if id(section) in self.by_position else kind),
+                )
+            )
+        return True
 
     def _register_row(self, block: Block, section: Section) -> bool:
         """A register's row (cause | lesson | owner ...) holds several passages: each cause, lesson
@@ -527,7 +594,9 @@ class _Extractor:
         outcome = self.fields.get("outcome")
         if outcome:
             outcome["raw"] = str(outcome["value"])
-            outcome["value"] = first_match(outcome["raw"], OUTCOME_WORDS)
+            outcome["value"] = _specific_end(
+                outcome["raw"], first_match(outcome["raw"], OUTCOME_WORDS)
+            )
             if outcome["value"] == "stopped-at-gate" and not phase:
                 self.set_scalar("phase_reached", "poc", Source("(outcome)", 0, 0, "inferred"))
         if not self.fields.get("outcome") or not self.fields["outcome"].get("value"):

@@ -296,9 +296,12 @@ OUTCOME_WORDS = [
     ),
     (
         "failed-in-pilot",
-        r"fail\w* in (the )?pilot|pilot (failed|ended|stopped|was stopped|cancel)|after (the )?pilot",
+        r"fail\w* in (the )?pilot|pilot (failed|ended|stopped|was stopped|cancel|closed|did not meet)|after (the )?pilot",
     ),
-    ("stopped-at-gate", r"stopped at gate|gate ?[012].{0,20}(no[- ]go|stop|cancel|kill)|no[- ]go"),
+    (
+        "stopped-at-gate",
+        r"stopped at (a |the )?gate|gate ?[012].{0,20}(no[- ]go|stop|cancel|kill)|no[- ]go(?![- ]?live)",
+    ),
     (
         "stalled",
         r"stall|reassign|abandon|dormant|shelved|paused|parked|on hold|orphan|left the company|drift",

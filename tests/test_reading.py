@@ -280,3 +280,29 @@ def test_a_register_row_gives_its_cause_and_its_lesson_a_unit_each(kb):
     assert any(u["text"].startswith("ID: LL-01") and "Owner: Nikhil Rao" in u["text"] for u in rows)
     short = [u for u in doc["units"] if u["line_start"] == 6]
     assert len(short) == 1  # no cause on this row: it stays one unit
+
+
+def test_a_labelled_line_under_a_lessons_heading_keeps_its_labels_kind(kb):
+    doc = stored(
+        kb,
+        "# Lessons learned register - lead scoring\n\n## Lessons\n\n### LL-01 Data\n\n"
+        "**What happened:** The PoC model was trained on CRM leads after duplicates were removed.\n\n"
+        "**Lesson:** Train and test on leads as they arrive, incomplete ones included.\n",
+        "register.md",
+    )
+    kinds = {u["line_start"]: u["kind"] for u in doc["units"]}
+    assert kinds[7] == "root_cause"
+    assert kinds[9] in ("lesson", "recommendation")
+
+
+def test_a_document_with_causes_and_lessons_is_a_look_back_whatever_its_form(kb):
+    doc = stored(
+        kb,
+        "Notes from Thursday, claims OCR\n\n"
+        "**Root cause:** the vendor tuned the model on a curated set of clean forms.\n\n"
+        "**Lesson:** get real production forms before the vendor touches the model.\n\n"
+        "**Lesson:** agree the exit criteria with the claims lead before the PoC starts.\n\n"
+        "**Lesson:** book the security review in the first week, not the last.\n",
+        "notes.txt",
+    )
+    assert doc["kind"] == "postmortem"

@@ -9,6 +9,8 @@ people, KPIs, gates and department. It changes the record in place and is idempo
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 
 from kb.reading.doc_kind import kind_model
@@ -65,12 +67,18 @@ def read_kind(doc: ParsedDocument, unit_vectors: np.ndarray | None, *, model: st
     if declared:
         return  # the writer said what it is; ingest has read that already
     kinds = kind_model()
-    if kinds is None or unit_vectors is None or model != kinds.model or not len(unit_vectors):
-        return
-    p = kinds.probabilities(doc, np.asarray(unit_vectors))
-    best = max(p, key=lambda k: p[k])
-    if best != doc.kind and p[best] >= KIND_MARGIN:
-        doc.kind = best
+    if kinds and unit_vectors is not None and model == kinds.model and len(unit_vectors):
+        p = kinds.probabilities(doc, np.asarray(unit_vectors))
+        best = max(p, key=lambda k: p[k])
+        if best != doc.kind and p[best] >= KIND_MARGIN:
+            doc.kind = best
+    roles = Counter(u.kind for u in doc.units)
+    if (
+        doc.kind == "other"
+        and roles["root_cause"]
+        and roles["lesson"] + roles["recommendation"] >= 3
+    ):
+        doc.kind = "postmortem"  # causes and lessons: a look back, whatever its form
 
 
 __all__ = ["ROLES", "read", "read_kind", "read_roles"]
