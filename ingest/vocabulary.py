@@ -296,7 +296,7 @@ OUTCOME_WORDS = [
     ),
     (
         "failed-in-pilot",
-        r"fail\w* in (the )?pilot|pilot (failed|ended|stopped|was stopped|cancel|closed|did not meet)|after (the )?pilot",
+        r"fail\w* in (the )?pilot|pilot (failed|ended|stopped|was stopped|cancel|closed(?! with (a )?go\b)|did not meet)|after (the )?pilot",
     ),
     (
         "stopped-at-gate",
