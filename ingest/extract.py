@@ -109,14 +109,15 @@ _CELL_RX = [(role, re.compile(rf"^\W*(?:{rx})\W*$", re.I)) for role, rx in CELL_
 
 # a line that opens with a short label: "**Root cause:** ...", "Lesson - ...", "- Why: ..."
 _LINE_LABEL = re.compile(
-    r"^\s*(?:[-*]\s+)?(?:\*\*|__)?([A-Za-z][\w /'&-]{1,30}?)\s*(?::\s*(?:\*\*|__)|(?:\*\*|__)\s*:|:)\s"
+    r"^\s*(?:[-*]\s+)?(?:\*\*|__)?([A-Za-z][\w /'&()-]{1,40}?)\s*(?::\s*(?:\*\*|__)|(?:\*\*|__)\s*:|:)\s"
 )
 _LABEL_BOLD = re.compile(r"(?:\*\*|__)([^*_\n]{1,30}?):(?:\*\*|__)")
 
 
 def _cell_role(header: str) -> str | None:
     """The role a column's header names: "Root cause", "Lesson / next time"."""
-    for part in re.split(r"\s*(?:/|&|\+|,|\band\b)\s*", header.strip()):
+    header = re.sub(r"\([^)]*\)", " ", header).strip()  # "Lesson (from PIR 3/6)"
+    for part in re.split(r"\s*(?:/|&|\+|,|\band\b)\s*", header):
         role = next((role for role, rx in _CELL_RX if rx.match(part)), None)
         if role:
             return role

@@ -306,3 +306,27 @@ def test_a_document_with_causes_and_lessons_is_a_look_back_whatever_its_form(kb)
         "notes.txt",
     )
     assert doc["kind"] == "postmortem"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "yeah, lesson learned: write the decisions down as you go, not when someone leaves.",
+        "If I were starting again I'd run the export against a real firm in week one.",
+        "2.12 Evaluation data for any future document PoC must be sampled from the live mailbox.",
+        "Note for the next Lab project: name the run team before go-live.",
+    ],
+)
+def test_a_passage_that_says_it_is_a_lesson_is_one_under_any_heading(kb, line):
+    doc = stored(kb, f"# Decisions\n\n{line}\n", "decisions.md")
+    assert doc["units"][0]["kind"] == "lesson"
+
+
+def test_a_passage_that_says_it_gives_the_cause_is_a_root_cause(kb):
+    doc = stored(
+        kb,
+        "# Checklist\n\n## Risks\n\nRoot cause for both: the data centre migration changed host names"
+        " and the detector lost its history.\n",
+        "checklist.md",
+    )
+    assert doc["units"][0]["kind"] == "root_cause"

@@ -9,6 +9,7 @@ people, KPIs, gates and department. It changes the record in place and is idempo
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import numpy as np
@@ -17,7 +18,7 @@ from kb.reading.doc_kind import kind_model
 from kb.reading.facts import read_facts
 from kb.reading.features import ROLES, label_role
 from kb.reading.roles import role_model
-from kb.records import UNIT_KINDS, ParsedDocument
+from kb.records import UNIT_KINDS, ParsedDocument, Unit
 
 # heading kinds that say what a passage is; the others only say where it stands
 _SPECIFIC = set(UNIT_KINDS) - {"summary", "impact", "context", "other"}
@@ -57,9 +58,39 @@ def read_roles(doc: ParsedDocument, unit_vectors: np.ndarray | None, *, model: s
             role, confidence = heading, float(p[index[heading]])
         if role == "context" and heading in ("summary", "impact"):
             role = heading  # finer than context, and what the heading said
+        if role not in ("lesson", "recommendation", "prompt", "config") and _told_as_lesson(unit):
+            role = "lesson"  # "Lesson learned: ...", "Next time ...", "In hindsight we should have ..."
+        elif role not in ("root_cause", "prompt", "config") and _CAUSE_CUE.search(unit.text[:500]):
+            role = "root_cause"  # "Root cause for both: ...", "The real reason was ..."
         unit.kind, unit.confidence = role, round(confidence, 3)
         if role in ("constraint", "root_cause", "risk") and unit.category is None:
             unit.category = constraint_category(f"{unit.section.split(' > ')[-1]} {unit.text}")
+
+
+# a passage that says it is a lesson: a label, a word for the next time, or hindsight
+_LESSON_CUE = re.compile(
+    r"^\W*(?:\[[^\]]*\]\s*[\w .'-]{0,40}:\s*)?(?:\d+(?:\.\d+)*\.?\s+)?(?:yeah,?\s+|so,?\s+|\+1,?\s+)?"
+    r"(?:lessons? learn[et]d?|lessons? for (?:me|us|next time)|what (?:i|we) (?:learn[et]d?|took away)|"
+    r"(?:one |the )?(?:thing|lesson) (?:i'?d|we'?d|to) pass on|takeaway|note for (?:the )?next|next time\b|"
+    r"in hindsight|if (?:i|we) (?:were starting|started|did (?:it|this)) again)"
+    r"|\b(?:any|all|every) future [\w -]{1,40}? (?:should|must|needs? to)\b|\bin hindsight\b",
+    re.I,
+)
+
+
+# a passage that says it gives a cause
+_CAUSE_CUE = re.compile(
+    r"^\W*(?:\d+(?:\.\d+)*\.?\s+)?root[- ]?causes?\b(?! analysis)"
+    r"|\bthe (?:main|real|underlying|actual|root) (?:reason|cause|problem)\b[^.]{0,40}\b(?:was|is|were)\b",
+    re.I,
+)
+
+
+def _told_as_lesson(unit: Unit) -> bool:
+    """The passage opens by saying it is a lesson, and is short enough to be only that."""
+    if len(unit.text) > 500:
+        return False
+    return bool(_LESSON_CUE.search(unit.text))
 
 
 def read_kind(doc: ParsedDocument, unit_vectors: np.ndarray | None, *, model: str | None) -> None:
