@@ -330,3 +330,15 @@ def test_a_passage_that_says_it_gives_the_cause_is_a_root_cause(kb):
         "checklist.md",
     )
     assert doc["units"][0]["kind"] == "root_cause"
+
+
+def test_a_boards_rejection_gives_the_outcome_the_rules_did_not_read(kb):
+    doc = stored(
+        kb,
+        "# Contract assistant: what happened\n\n"
+        "We ran the assistant with six associates for ten weeks.\n\n"
+        "In May our request for a second year was turned down by the Digital Investment Board.\n",
+        "contract.md",
+    )
+    assert doc["outcome"] == "rejected-by-leadership"
+    assert "Digital Investment Board" in doc["fields"]["outcome"]["evidence"]

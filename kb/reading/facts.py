@@ -806,13 +806,37 @@ def read_by_meaning(
     }
 
 
+def _outcome_from_reviews(doc: ParsedDocument) -> None:
+    """Where the rules read no end, the last review that stopped the work names it: a numbered
+    gate's stop, a pilot exit's stop, a board's rejection (overriding a plain "cancelled" was tried:
+    as many wrong as right on the training writers)."""
+    entry = doc.fields.get("outcome") or {}
+    if entry and not entry.get("default"):
+        return
+    ends = {
+        "stop": {"gate": "stopped-at-gate", "pilot-exit": "failed-in-pilot"},
+        "reject": {"other": "rejected-by-leadership"},
+    }
+    for gate in reversed(doc.fields.get("gates") or []):
+        kind = "gate" if str(gate["gate"]).startswith("gate-") else gate["gate"]
+        value = ends.get(str(gate.get("decision")), {}).get(kind)
+        if value:
+            doc.fields["outcome"] = {
+                "value": value,
+                "evidence": str(gate.get("text") or "")[:300],
+                "source": gate["source"],
+            }
+            return
+
+
 def read_facts(doc: ParsedDocument, unit_vectors: Any = None, *, model: str | None = None) -> None:
+    read_gates(doc)  # first: a review's stop says how the work ended
     read_outcome(doc)
+    _outcome_from_reviews(doc)
     read_by_meaning(doc, "outcome", unit_vectors, model=model)
     read_phase(doc)
     read_by_meaning(doc, "phase", unit_vectors, model=model)
     _settle(doc)
     read_people(doc)
     read_kpis(doc)
-    read_gates(doc)
     read_department(doc)
