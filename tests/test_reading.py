@@ -342,3 +342,24 @@ def test_a_boards_rejection_gives_the_outcome_the_rules_did_not_read(kb):
     )
     assert doc["outcome"] == "rejected-by-leadership"
     assert "Digital Investment Board" in doc["fields"]["outcome"]["evidence"]
+
+
+@pytest.mark.parametrize(
+    "sentence,metric",
+    [
+        ("Risk class: accepted in 71% of cases (target 85%).", "Risk class"),
+        ("At week 10 we had AHT 7m25s.", "AHT"),
+        (
+            "Ingrid's summary said 61% of questions were answered without a ticket.",
+            "questions were answered without a ticket",
+        ),
+        (
+            "Triage time at Limerick went from 19 days to 11 days (target 5).",
+            "Triage time at Limerick",
+        ),
+    ],
+)
+def test_a_kpi_is_named_by_what_it_measures(sentence, metric):
+    from kb.reading.facts import _metric_name
+
+    assert _metric_name(sentence) == metric

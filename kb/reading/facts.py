@@ -478,7 +478,20 @@ _DATES = re.compile(
     r"\b\d{1,2}(st|nd|rd|th)?\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*|\b(19|20)\d\d\b|\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b",
     re.I,
 )
-_LEAD = re.compile(r"^(?:(?:in|on|for|during|after|at|across|over|with)\b[^,]{0,60},\s*)", re.I)
+_LEAD = re.compile(
+    r"^(?:(?:in|on|for|during|after|at|across|over|with)\b[^,]{0,60},\s*"
+    r"|(?:at|in|by|after|from) (?:the end of )?(?:week|wk|month|day) \d+,?\s+(?:we (?:had|got|saw|were at)\s+)?"
+    r"|(?:the )?(?:pilot |poc |business )?(?:target|goal|aim) (?:was|is)\s+"
+    r"|we (?:had|got|saw|measured)\s+)",
+    re.I,
+)
+# a head that tells who said or found the figure, not what it measures: "Ingrid's summary said 61% of ..."
+_REPORTING = re.compile(
+    r"\b(said|says|reported|reports|showed|shows|found|finds|estimated|noted)$", re.I
+)
+_NO_METRIC_LABEL = re.compile(
+    r"^(context|note|notes|summary|update|background|comment|status)\b|\bfrom\b", re.I
+)
 
 
 _QUALIFIER = re.compile(
@@ -512,7 +525,22 @@ def _metric_name(sentence: str) -> str:
             r"[\d£€$~<>≤≥±+-]|(target|baseline|actual|about|around|roughly|at least)\b", after, re.I
         ):
             return label.strip(" -*")[:120]  # "Straight-through rate: target 40%, actual 12%"
+        if (
+            len(label.split()) <= 3
+            and not _NO_METRIC_LABEL.search(label.strip(" -*"))
+            and re.match(
+                r"(accepted|achieved|reached|measured|rated|correct|resolved|answered|down|up|fell|rose|improved)\b",
+                after,
+                re.I,
+            )
+        ):
+            return label.strip(" -*")[:120]  # "Risk class: accepted in 71% of cases"
         text = rest  # "Position at end of February: weekly active use 71%"
+    if " – " in text or " - " in text:
+        parts = re.split(r"\s[–-]\s", text)
+        with_figure = [p for p in parts if re.search(r"\d", p)]
+        if with_figure and with_figure[0] != parts[0]:
+            text = with_figure[0]  # "Answers were slow at peak – p95 latency 11 s"
     text = _LEAD.sub("", text.strip()).strip()
     while _QUALIFIER.match(text):
         text = _QUALIFIER.sub("", text, count=1)
@@ -521,8 +549,10 @@ def _metric_name(sentence: str) -> str:
         text,
         maxsplit=1,
     )[0].strip(" ,-*")
-    if len(head.split()) >= 2:
-        return head[:120]
+    if (
+        len(head.split()) >= 2 or re.fullmatch(r"[A-Z][A-Z0-9]{1,5}", head)
+    ) and not _REPORTING.search(head):
+        return head[:120]  # "Triage time at Limerick went ...", "AHT 7m25s"
     m = re.search(r"\d[\d,.]*\s?\S*\s+(?:of\s+)?(?:the\s+|all\s+|our\s+)?(.+)", text)
     tail = re.split(r"[,;:(]|\b(?:against|compared|versus|vs)\b", m.group(1))[0] if m else ""
     return (tail.strip(" .") or text)[:120]
