@@ -23,6 +23,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from train_reader import fit, padded  # noqa: E402  (the same linear models as the role reader)
+
 from kb.reading.fact_heads import (  # noqa: E402
     FACT_CLASSES,
     MODEL_PATH,
@@ -107,23 +109,6 @@ def rule_answer(doc, fact: str) -> tuple[str | None, bool, str | None]:  # type:
     value = entry.get("value")
     inferred = (entry.get("source") or {}).get("via") == "inferred"
     return (value if inferred else None), bool(entry.get("default")), (None if inferred else value)
-
-
-def fit(x, y, w, c: float):  # type: ignore[no-untyped-def]
-    from sklearn.linear_model import LogisticRegression
-
-    model = LogisticRegression(C=c, max_iter=5000, class_weight="balanced")
-    model.fit(x, y, sample_weight=w)
-    return model
-
-
-def padded(model, classes: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
-    w = np.zeros((len(classes), model.coef_.shape[1]), dtype=np.float32)
-    b = np.full(len(classes), -30.0, dtype=np.float32)
-    for i, name in enumerate(model.classes_):
-        j = classes.index(str(name))
-        w[j], b[j] = model.coef_[i], model.intercept_[i]
-    return w, b
 
 
 def probs(model, x: np.ndarray, classes: tuple[str, ...]) -> np.ndarray:  # type: ignore[no-untyped-def]
