@@ -472,7 +472,7 @@ class _Extractor:
                     block.line_start,
                     block.line_end,
                     constraint_category(cells[key]) if role == "root_cause" else None,
-                    form="row",
+                    form="paragraph",  # a cell of prose reads as prose (its figures as KPIs)
                     heading_kind=role,
                 )
             )
