@@ -124,7 +124,7 @@ def _cell_role(header: str) -> str | None:
     return None
 
 
-_ENDINGS = {name: rx for name, rx in OUTCOME_WORDS}
+_ENDINGS = dict(OUTCOME_WORDS)
 
 
 def _specific_end(raw: str, value: str | None) -> str | None:
@@ -382,14 +382,12 @@ class _Extractor:
                     continue
                 if block.type == "paragraph" and self._labelled_lines(block, section, kind):
                     continue
-                unit_kind = _code_kind(block, kind) if block.type == "code" else kind
                 label = (
                     _LINE_LABEL.match(block.text) if block.type in ("paragraph", "item") else None
                 )
+                # a labelled line keeps its label's kind: "**What happened:** ..." under "Lessons"
                 labelled = _cell_role(label.group(1)) if label else None
-                unit_kind = (
-                    labelled or unit_kind
-                )  # "**What happened:** ..." under a lessons heading
+                unit_kind = labelled or (_code_kind(block, kind) if block.type == "code" else kind)
                 text = block.text
                 if (
                     block.type == "paragraph"

@@ -78,7 +78,6 @@ HEADING_CATEGORIES: list[tuple[str, str]] = [
 ]
 _COMPILED = [(name, re.compile(rx)) for name, rx in HEADING_CATEGORIES]
 
-# Which unit kind the blocks of a section category become.
 # the columns of a lessons register, incident log or retro table that each hold a passage of their
 # own: a row with a cause column and a lesson or action column is split, one unit per such cell
 CELL_ROLES: tuple[tuple[str, str], ...] = (
@@ -94,6 +93,7 @@ CELL_ROLES: tuple[tuple[str, str], ...] = (
 )
 
 
+# Which unit kind the blocks of a section category become.
 UNIT_KIND_OF_CATEGORY = {
     "root_cause": "root_cause",
     "lesson": "lesson",

@@ -27,6 +27,7 @@ from train_reader import fit, padded  # noqa: E402  (the same linear models as t
 
 from kb.reading.fact_heads import (  # noqa: E402
     FACT_CLASSES,
+    FACT_FIELDS,
     MODEL_PATH,
     PASSAGE_FEATURES,
     passage_features,
@@ -99,13 +100,12 @@ def unit_labels(doc, rows: list[dict]) -> dict[int, tuple[str, float]]:  # type:
     return labels
 
 
-FIELD = {"outcome": "outcome", "phase": "phase_reached"}  # fact -> record field
 EXPECTED = {"outcome": "outcome", "phase": "phase"}  # fact -> expected.json key
 
 
 def rule_answer(doc, fact: str) -> tuple[str | None, bool, str | None]:  # type: ignore[no-untyped-def]
     """(the cue rules' answer, whether it is only a handoff's default, a declared answer)."""
-    entry = doc.fields.get(FIELD[fact]) or {}
+    entry = doc.fields.get(FACT_FIELDS[fact]) or {}
     value = entry.get("value")
     inferred = (entry.get("source") or {}).get("via") == "inferred"
     return (value if inferred else None), bool(entry.get("default")), (None if inferred else value)

@@ -20,6 +20,8 @@ from kb.records import OUTCOMES, Unit
 
 MODEL_PATH = Path(__file__).resolve().parent.parent / "data" / "reader-facts.npz"
 PHASES = ("poc", "pilot", "production")
+# fact -> the record field it fills
+FACT_FIELDS = {"outcome": "outcome", "phase": "phase_reached"}
 # fact -> what its head may answer, then "none" for a passage silent on it
 FACT_CLASSES: dict[str, tuple[str, ...]] = {
     "outcome": (*OUTCOMES, "none"),
@@ -111,7 +113,9 @@ class FactHeads:
         data = np.load(path, allow_pickle=False)
         self.model = str(data["model"])
         if tuple(str(x) for x in data["passage_features"]) != PASSAGE_FEATURES:
-            raise ValueError(f"{path} was trained on other features; run scripts/train_outcome.py")
+            raise ValueError(
+                f"{path} was trained on other features; run scripts/train_fact_heads.py"
+            )
         self.scale = float(data["scale"])
         self.heads = {fact: (data[f"w_{fact}"], data[f"b_{fact}"]) for fact in FACT_CLASSES}
 

@@ -674,7 +674,8 @@ def _next_verdict(pieces: list[str], k: int, following: Unit | None) -> str | No
 def _title_review_verdict(doc: ParsedDocument, gates: list[dict[str, Any]]) -> None:
     """A document that is one review's record ("Pilot exit review - minutes") gives that review
     the verdict its decision lines state, when no sentence names the review with one."""
-    titled = [g for g in gates if g["decision"] is None and _title_names(doc.title, g["name"])]
+    title = doc.title.lower()
+    titled = [g for g in gates if g["decision"] is None and g["name"].lower() in title]
     if len(titled) != 1:
         return
     for unit in doc.units:
@@ -698,29 +699,24 @@ _NAMED_BODY = re.compile(
 )
 
 
-def _reviews_named(text: str) -> list[tuple[str, str, int]]:
-    """(gate, name, offset) for each review a sentence names: numbered gates, pilot exits, known
-    boards, then other named bodies ("named": kept only when the sentence gives a decision)."""
-    out: list[tuple[str, str, int]] = []
-    taken: list[tuple[int, int]] = []
+def _reviews_named(text: str) -> list[tuple[str, str, int, bool]]:
+    """(gate, name, offset, known) for each review a sentence names: numbered gates, pilot exits
+    and known boards, then other named bodies (not `known`: kept only when they decided something)."""
+    out: list[tuple[str, str, int, bool]] = []
     for m in _GATE_REF.finditer(text):
         if m.group("n") is not None:
-            out.append((f"gate-{m.group('n')}", m.group(0), m.start()))
+            out.append((f"gate-{m.group('n')}", m.group(0), m.start(), True))
         elif m.group("exit"):
-            out.append(("pilot-exit", m.group("exit"), m.start()))
+            out.append(("pilot-exit", m.group("exit"), m.start(), True))
         else:
-            out.append(("other", m.group("other"), m.start()))
-        taken.append(m.span())
+            out.append(("other", m.group("other"), m.start(), True))
+    taken = [(start, start + len(name)) for _, name, start, _ in out]
     for m in _NAMED_BODY.finditer(text):
         if any(a < m.end() and m.start() < b for a, b in taken):
             continue
         name = re.sub(r"^(?:The|A|An|Our|At|In|On|By|For)\s+", "", m.group(0))
-        out.append(("named", name, m.start()))
+        out.append(("other", name, m.start(), False))
     return out
-
-
-def _title_names(title: str, name: str) -> bool:
-    return name.lower() in title.lower()
 
 
 def read_gates(doc: ParsedDocument) -> None:
@@ -731,7 +727,7 @@ def read_gates(doc: ParsedDocument) -> None:
         pieces = [unit.text] if unit.form == "row" else f.sentences(unit.text)
         following = doc.units[index + 1] if index + 1 < len(doc.units) else None
         for k, text in enumerate(pieces):
-            for gate, name, start in _reviews_named(text):
+            for gate, name, start, known in _reviews_named(text):
                 after = text[start : start + 160]
                 if re.search(r"\bby (the )?$", text[max(0, start - 60) : start]):
                     after = text[max(0, start - 60) : start + len(name)]  # "stopped by the Board"
@@ -745,9 +741,8 @@ def read_gates(doc: ParsedDocument) -> None:
                     "text": text[:400],
                     "source": _evidence(unit),
                 }
-                if gate == "named" and record["decision"] is None:
+                if not known and record["decision"] is None:
                     continue  # a body read only by its name counts where it decided something
-                record["gate"] = gate = "other" if gate == "named" else gate
                 same = [
                     g
                     for g in gates
@@ -814,9 +809,9 @@ def read_by_meaning(
     doc: ParsedDocument, fact: str, unit_vectors: Any, *, model: str | None
 ) -> None:
     """Where the cue rules found nothing, the passage a fact's head is surest of states it."""
-    from kb.reading.fact_heads import fact_heads
+    from kb.reading.fact_heads import FACT_FIELDS, fact_heads
 
-    name = {"outcome": "outcome", "phase": "phase_reached"}[fact]
+    name = FACT_FIELDS[fact]
     entry = doc.fields.get(name) or {}
     if (entry and not entry.get("default")) or unit_vectors is None:
         return
