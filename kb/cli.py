@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -10,8 +11,9 @@ from typing import Any
 import click
 
 from kb.backends import BackendError, Filters, check_store
-from kb.config import Settings
+from kb.config import Settings, SettingsError
 from kb.core import KnowledgeBase, Report
+from kb.embeddings import Embedder
 from kb.filters import FilterError
 from kb.search import PER_DOCUMENT
 from kb.templates import NAMES as TEMPLATE_NAMES
@@ -42,8 +44,22 @@ def filter_options(fn: Any) -> Any:
 
 class Context:
     def __init__(self, db: str | None) -> None:
-        self.settings = Settings(db=db) if db else Settings()
+        try:
+            self.settings = Settings(db=db) if db else Settings()
+        except SettingsError as exc:
+            raise click.UsageError(str(exc)) from None
         self._kb: KnowledgeBase | None = None
+        self._embedder: Embedder | None = None
+
+    def preload_model(self) -> None:
+        """Start loading the query model before the store opens: on a cold `kb search` the two
+        overlap (onnxruntime builds its session without holding the GIL)."""
+        if self._kb is None and self._embedder is None:
+            from kb.embeddings import start_loading
+
+            self._embedder = start_loading(
+                self.settings.embedder, cache_dir=self.settings.model_cache
+            )
 
     @property
     def kb(self) -> KnowledgeBase:
@@ -55,13 +71,14 @@ class Context:
                     err=True,
                 )
             try:
-                self._kb = KnowledgeBase.open(self.settings)
+                self._kb = KnowledgeBase.open(self.settings, embedder=self._embedder)
             except BackendError as exc:
                 raise click.ClickException(str(exc)) from None
         return self._kb
 
 
 pass_ctx = click.make_pass_decorator(Context)
+_ANSWERED_READ_ONLY = False  # set once a search has printed its answer (see main)
 
 
 def emit(data: Any) -> None:
@@ -505,14 +522,16 @@ def search(
         result = remote_search(server, query, options, key=key)
     else:
         try:
-            obj.kb.preload_model()
+            obj.preload_model()
             result = obj.kb.search(query, **options)
         except (SearchError, FilterError) as exc:
             raise click.UsageError(str(exc)) from None
+    global _ANSWERED_READ_ONLY
     if as_json:
         emit(result)
-        return
-    _print_hits(result, explain)
+    else:
+        _print_hits(result, explain)
+    _ANSWERED_READ_ONLY = True
 
 
 def _print_hits(result: dict[str, Any], explain: bool) -> None:
@@ -891,9 +910,7 @@ def serve(obj: Context, host: str | None, port: int | None, workers: int) -> Non
 
     import uvicorn
 
-    settings = obj.settings.model_copy(
-        update={k: v for k, v in (("host", host), ("port", port)) if v}
-    )
+    settings = obj.settings.with_changes(**{k: v for k, v in (("host", host), ("port", port)) if v})
     check_store(settings.store)
     if workers == 1:
         from api import create_app
@@ -988,7 +1005,18 @@ from kb import cli_follow  # noqa: E402,F401 - registers the follow-through comm
 
 
 def main() -> None:
-    cli()
+    """The `kb` command. A search ends without tearing the interpreter down: once its answer is
+    written nothing is left to save, and onnxruntime's and numpy's teardown cost a cold search
+    about 0.1 s."""
+    try:
+        cli.main(prog_name="kb")
+    except SystemExit as exc:
+        if not _ANSWERED_READ_ONLY:
+            raise
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
 
 
 if __name__ == "__main__":

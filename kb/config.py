@@ -1,20 +1,28 @@
-"""One Settings object for the whole product; every field can be set with a KB_ environment variable."""
+"""One Settings object for the whole product; every field can be set with a KB_ environment variable.
+
+A plain dataclass rather than pydantic-settings: the command line reads it on every start, and
+importing pydantic cost a cold `kb search` about 0.2 s.
+"""
 
 from __future__ import annotations
 
+import os
+from dataclasses import MISSING, dataclass, fields, replace
+from dataclasses import field as _dataclass_field
 from pathlib import Path
 from typing import Any
-
-from platformdirs import user_data_dir
-from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from kb.backends.base import PostgresOptions
 
 APP_NAME = "poc-lessons-kb"
+ENV_PREFIX = "KB_"
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
 
 
 def default_db_path() -> Path:
+    from platformdirs import user_data_dir
+
     return Path(user_data_dir(APP_NAME, appauthor=False)) / "kb.db"
 
 
@@ -23,10 +31,29 @@ def shipped_corpus() -> Path:
     return Path(__file__).resolve().parent.parent / "corpus"
 
 
-class Settings(BaseSettings):
-    """Configuration; documented in README.md (a test checks every field is)."""
+class SettingsError(ValueError):
+    """A KB_ variable or a setting that cannot be read as its type or lies out of bounds."""
 
-    model_config = SettingsConfigDict(env_prefix="KB_", extra="ignore")
+
+def Field(  # noqa: N802 - reads like the pydantic declaration it replaces
+    *,
+    description: str,
+    default: Any = MISSING,
+    default_factory: Any = MISSING,
+    ge: float | None = None,
+    le: float | None = None,
+) -> Any:
+    """A setting: its default, what it is for (the README documents it) and its bounds."""
+    meta = {"description": description, "ge": ge, "le": le}
+    if default_factory is not MISSING:
+        return _dataclass_field(default_factory=default_factory, metadata=meta)
+    return _dataclass_field(default=default, metadata=meta)
+
+
+@dataclass(init=False)
+class Settings:
+    """Configuration; documented in README.md (a test checks every field is). A value given here
+    wins over its KB_ variable, which wins over the default."""
 
     db: str | None = Field(
         default=None,
@@ -102,11 +129,30 @@ class Settings(BaseSettings):
         default="hybrid", description="failure-pattern tagger: hybrid, cues or semantic"
     )
 
-    @field_validator("db", mode="before")
+    def __init__(self, **given: Any) -> None:
+        unknown = set(given) - {f.name for f in fields(Settings)}
+        if unknown:
+            raise SettingsError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        for spec in fields(Settings):
+            env = f"{ENV_PREFIX}{spec.name.upper()}"
+            if spec.name in given:
+                value, origin = given[spec.name], spec.name
+            elif env in os.environ:
+                value, origin = os.environ[env], env
+            elif spec.default_factory is not MISSING:
+                value, origin = spec.default_factory(), spec.name
+            else:
+                value, origin = spec.default, spec.name
+            setattr(self, spec.name, _coerce(value, str(spec.type), spec.metadata, origin))
+
     @classmethod
-    def _db_as_text(cls, value: object) -> object:
-        """A Path is kept as text, so a URL's `//` is never collapsed into a folder name."""
-        return str(value) if isinstance(value, Path) else value
+    def describe(cls) -> dict[str, str]:
+        """Each setting's name and what it is for."""
+        return {f.name: f.metadata["description"] for f in fields(cls)}
+
+    def with_changes(self, **changes: Any) -> Settings:
+        """A copy with some settings changed (the others as they are, not read again)."""
+        return replace(self, **changes)
 
     @property
     def store(self) -> str:
@@ -142,3 +188,40 @@ class Settings(BaseSettings):
             max_files=self.max_archive_files,
             max_member_bytes=self.max_file_bytes,
         )
+
+
+def _coerce(value: Any, kind: str, meta: Any, origin: str) -> Any:
+    """A given or KB_ value as the field's declared type (the annotation's text); `db` is kept as
+    text even when given a Path, so a URL's `//` is never collapsed into a folder name."""
+    text = isinstance(value, str)
+    optional = kind.endswith(" | None")
+    base = kind.removesuffix(" | None")
+    try:
+        if value is None or (optional and text and value == ""):
+            if not optional:
+                raise ValueError("a value is required")
+            return None
+        if base == "bool":
+            if isinstance(value, bool):
+                return value
+            word = str(value).strip().lower()
+            if word in _TRUE | _FALSE:
+                return word in _TRUE
+            raise ValueError("not a yes/no value (use true or false)")
+        if base == "int":
+            if isinstance(value, bool):
+                raise ValueError("not a whole number")
+            number: Any = int(value)
+        elif base == "float":
+            number = float(value)
+        elif base == "Path":
+            return Path(value)
+        else:
+            return str(value)
+    except (TypeError, ValueError) as exc:
+        raise SettingsError(f"{origin}={value!r}: {exc}") from None
+    if meta["ge"] is not None and number < meta["ge"]:
+        raise SettingsError(f"{origin}={value!r}: must be at least {meta['ge']}")
+    if meta["le"] is not None and number > meta["le"]:
+        raise SettingsError(f"{origin}={value!r}: must be at most {meta['le']}")
+    return number

@@ -52,6 +52,7 @@ class KnowledgeBase:
         *,
         backend: Backend | None = None,
         tagger: Tagger | None = None,
+        embedder: Embedder | None = None,
     ) -> None:
         self.settings = settings or Settings()
         self.backend: Backend = backend or open_backend(
@@ -61,7 +62,7 @@ class KnowledgeBase:
         self.keys = KeyStore(self.backend.keys)
         self.audit = AuditLog(self.backend.audit)
         self._tagger = tagger
-        self._embedder: Embedder | None = None
+        self._embedder: Embedder | None = embedder
         self._vectors: VectorIndex | None = None
         self._worker: ThreadPoolExecutor | None = None
         self._query_cache = VectorCache(QUERY_CACHE)
@@ -96,13 +97,6 @@ class KnowledgeBase:
         review asks a dozen searches at once, and a draft being typed asks the same ones again."""
         return self._query_cache.get(self.embedder, [q[:2000] for q in queries])
 
-    def preload_model(self) -> None:
-        """Begin loading the query model in the background while the store and index open (a
-        cold `kb search`); embedders with nothing to load ignore it."""
-        preload = getattr(self.embedder, "preload", None)
-        if preload is not None:
-            preload()
-
     @property
     def vectors(self) -> VectorIndex:
         """The backend's vector index for this model, opened (and repaired if needed) on first use."""
@@ -129,11 +123,13 @@ class KnowledgeBase:
         return self._tagger
 
     @classmethod
-    def open(cls, settings: Settings | None = None) -> KnowledgeBase:
+    def open(
+        cls, settings: Settings | None = None, *, embedder: Embedder | None = None
+    ) -> KnowledgeBase:
         """Open the configured store; the default store is built from the shipped corpus on first use."""
         settings = settings or Settings()
         fresh = settings.uses_default_store and not settings.db_path.exists()
-        kb = cls(settings)
+        kb = cls(settings, embedder=embedder)
         if fresh:
             kb.build_default()
         return kb

@@ -7,8 +7,6 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
-import yaml
-
 
 @dataclass(frozen=True)
 class Pattern:
@@ -34,6 +32,8 @@ class Pattern:
 
 @cache
 def patterns() -> tuple[Pattern, ...]:
+    import yaml  # on first use: a search without filters never reads the taxonomy
+
     raw = yaml.safe_load(resources.files("kb").joinpath("data/patterns.yaml").read_text("utf-8"))
     return tuple(
         Pattern(

@@ -253,7 +253,7 @@ def test_a_pdf_with_only_some_pages_scanned_warns(kb: KnowledgeBase) -> None:
     ), result.warnings
 
 
-def test_the_search_path_imports_no_converter_or_parser(tmp_path: Path) -> None:
+def test_the_search_path_imports_no_converter_parser_or_schema_library(tmp_path: Path) -> None:
     store = KnowledgeBase(Settings(db=tmp_path / "store.db"))  # a search with hits to describe
     note = tmp_path / "note.md"
     note.write_text("# Exit criteria\n\n## Lessons\n- Agree the exit criteria before gate 1.\n")
@@ -266,7 +266,8 @@ def test_the_search_path_imports_no_converter_or_parser(tmp_path: Path) -> None:
         "found = CliRunner().invoke(cli, ['--db', sys.argv[1], 'search', 'exit criteria'])\n"
         "assert 'before gate 1' in found.output, found.output\n"
         "heavy = {'docx', 'pypdf', 'pptx', 'odf', 'openpyxl', 'extract_msg', 'ingest.convert.pdf',\n"
-        "         'bs4', 'markdown_it', 'ingest.html', 'ingest.markdown', 'kb.reading', 'kb.tagger'}\n"
+        "         'bs4', 'markdown_it', 'ingest.html', 'ingest.markdown', 'kb.reading', 'kb.tagger',\n"
+        "         'ingest.documents', 'sqlite_utils', 'pydantic', 'yaml'}\n"
         "print(sorted(heavy & set(sys.modules)))\n"
     )
     out = subprocess.run(

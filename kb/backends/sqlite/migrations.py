@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from sqlite_utils import Database
-from sqlite_utils.db import Table
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+    from kb.backends.sqlite.store import SqliteStore
 
 
 def m001_create_tables(db: Database) -> None:
@@ -80,6 +83,8 @@ def m001_create_tables(db: Database) -> None:
         """
     )
     db.execute("CREATE INDEX idx_facets_value ON facets(facet, value)")
+    from sqlite_utils.db import Table
+
     Table(db, "units").enable_fts(["text", "section"], create_triggers=True, tokenize="porter")
     Table(db, "documents").enable_fts(
         ["title", "summary", "body"], create_triggers=True, tokenize="porter"
@@ -248,16 +253,18 @@ MIGRATIONS: list[Callable[[Database], None]] = [
 ]
 
 
-def apply(db: Database) -> list[str]:
-    """Apply every migration not yet recorded; returns the names applied."""
-    db.execute(
+def apply(store: SqliteStore) -> list[str]:
+    """Apply every migration not yet recorded; returns the names applied. A store that is up
+    to date is checked with one query, without importing sqlite-utils."""
+    store.conn.execute(
         "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
     )
-    done = {row["name"] for row in db.query("SELECT name FROM _migrations")}
+    done = {row["name"] for row in store.query("SELECT name FROM _migrations")}
     applied = []
     for migration in MIGRATIONS:
         if migration.__name__ in done:
             continue
+        db = store.db
         db.conn.execute("BEGIN IMMEDIATE")  # a migration lands whole or not at all
         try:
             migration(db)

@@ -1,4 +1,5 @@
-"""The SQLite document store, through sqlite-utils: every record and every vector lives here."""
+"""The SQLite document store: every record and every vector lives here (sqlite-utils builds the
+schema; reads go through sqlite3 alone, so a cold search does not import it)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sqlite_utils import Database
 
 from kb.backends.base import FACETS, Filters, Ref
 from kb.backends.sqlite import migrations
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 _JSON_COLUMNS = ("fields", "warnings")
 _TABLES: tuple[str, ...] = (
@@ -88,7 +91,7 @@ class SqliteStore:
         self._all: list[sqlite3.Connection] = []
         self._guard = threading.Lock()
         self.listeners: list[Callable[[Change], None]] = []
-        migrations.apply(self.db)
+        migrations.apply(self)
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
@@ -110,10 +113,20 @@ class SqliteStore:
 
     @property
     def db(self) -> Database:
+        """This thread's connection through sqlite-utils (migrations and tests)."""
         database = getattr(self._local, "db", None)
         if database is None:
+            from sqlite_utils import Database
+
             database = self._local.db = Database(self.conn)
         return database
+
+    def query(self, sql: str, params: Any = ()) -> Iterator[dict[str, Any]]:
+        """Rows as dicts, as sqlite-utils' `query` gives them."""
+        cursor = self.conn.execute(sql, params)
+        names = [d[0] for d in cursor.description or ()]
+        for row in cursor:
+            yield dict(zip(names, row, strict=True))
 
     def close(self) -> None:
         with self._guard:
@@ -308,12 +321,12 @@ class SqliteStore:
 
     # --- documents -------------------------------------------------------------------------
     def find_by_hash(self, content_hash: str) -> dict[str, Any] | None:
-        rows = list(self.db.query("SELECT * FROM documents WHERE content_hash = ?", [content_hash]))
+        rows = list(self.query("SELECT * FROM documents WHERE content_hash = ?", [content_hash]))
         return _decode(rows[0]) if rows else None
 
     def current_version_at(self, source_key: str) -> dict[str, Any] | None:
         rows = list(
-            self.db.query(
+            self.query(
                 "SELECT * FROM documents WHERE source_key = ? AND superseded_by IS NULL "
                 "ORDER BY version DESC LIMIT 1",
                 [source_key],
@@ -322,12 +335,10 @@ class SqliteStore:
         return _decode(rows[0]) if rows else None
 
     def get_document(self, document_id: str) -> dict[str, Any] | None:
-        rows = list(self.db.query("SELECT * FROM documents WHERE id = ?", [document_id]))
+        rows = list(self.query("SELECT * FROM documents WHERE id = ?", [document_id]))
         if not rows and re.fullmatch(r"[0-9a-f]{4,11}", document_id):  # a unique prefix, as git
             rows = list(
-                self.db.query(
-                    "SELECT * FROM documents WHERE id LIKE ? LIMIT 2", [document_id + "%"]
-                )
+                self.query("SELECT * FROM documents WHERE id LIKE ? LIMIT 2", [document_id + "%"])
             )
             if len(rows) != 1:
                 return None
@@ -335,12 +346,12 @@ class SqliteStore:
 
     def units_of(self, document_id: str) -> list[dict[str, Any]]:
         return list(
-            self.db.query("SELECT * FROM units WHERE document_id = ? ORDER BY ord", [document_id])
+            self.query("SELECT * FROM units WHERE document_id = ? ORDER BY ord", [document_id])
         )
 
     def tags_of(self, document_id: str) -> list[dict[str, Any]]:
         return list(
-            self.db.query(
+            self.query(
                 "SELECT unit_id, pattern, evidence, cue FROM pattern_tags WHERE document_id = ?",
                 [document_id],
             )
@@ -357,7 +368,7 @@ class SqliteStore:
 
     def get_unit(self, unit_id: str) -> dict[str, Any] | None:
         rows = list(
-            self.db.query(
+            self.query(
                 "SELECT u.id, u.document_id, u.kind, u.category, u.section, u.line_start, "
                 "u.line_end, u.text, d.title, d.source FROM units u "
                 "JOIN documents d ON d.id = u.document_id WHERE u.id = ?",
@@ -392,7 +403,7 @@ class SqliteStore:
         docs = [r.id for r in refs if r.kind == "document"]
         for start in range(0, len(units), _CHUNK):
             chunk = units[start : start + _CHUNK]
-            for row in self.db.query(
+            for row in self.query(
                 "SELECT u.id AS unit_id, u.document_id, u.kind, u.section, u.line_start, "
                 "u.line_end, u.text, d.title, d.source FROM units u "
                 f"JOIN documents d ON d.id = u.document_id WHERE u.id IN ({_marks(chunk)})",
@@ -401,7 +412,7 @@ class SqliteStore:
                 out[Ref("unit", row["unit_id"])] = row
         for start in range(0, len(docs), _CHUNK):
             chunk = docs[start : start + _CHUNK]
-            for row in self.db.query(
+            for row in self.query(
                 "SELECT id AS document_id, kind AS document_kind, title, source, summary "
                 f"FROM documents WHERE id IN ({_marks(chunk)})",
                 chunk,
@@ -424,7 +435,7 @@ class SqliteStore:
         )
         if limit:
             sql += f" LIMIT {int(limit)} OFFSET {max(0, int(offset))}"
-        rows = list(self.db.query(sql, params))
+        rows = list(self.query(sql, params))
         for row in rows:
             row["patterns"] = sorted(row["patterns"].split(",")) if row["patterns"] else []
             row["techniques"] = sorted(row["techniques"].split(",")) if row["techniques"] else []
@@ -481,7 +492,7 @@ class SqliteStore:
         ]
 
     def iter_documents(self) -> Iterator[dict[str, Any]]:
-        for row in self.db.query("SELECT * FROM documents ORDER BY ingested_at, id"):
+        for row in self.query("SELECT * FROM documents ORDER BY ingested_at, id"):
             yield _decode(row)
 
     def count(self, table: str) -> int:
