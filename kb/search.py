@@ -383,19 +383,37 @@ def _stem(word: str) -> str:
     return re.sub(r"(ing|ed|es|s|ly|ion|ions|al)$", "", word)[:7] if len(word) > 4 else word
 
 
+_WORD = re.compile(r"[A-Za-z0-9]+")
+
+
+@lru_cache(maxsize=4096)
+def _words_starting(stems: tuple[str, ...]) -> re.Pattern[str]:
+    """Whole words that begin with one of the stems: a stem is a prefix of every word it comes
+    from, so only these can match, and the regex engine finds them without a Python loop."""
+    alternatives = "|".join(re.escape(s) for s in sorted(stems, key=len, reverse=True))
+    return re.compile(rf"(?<![A-Za-z0-9])(?:{alternatives})[A-Za-z0-9]*", re.IGNORECASE)
+
+
 def matched_terms(text: str, terms: list[str]) -> list[str]:
-    words = {_stem(w) for w in re.findall(r"[a-z0-9]+", text.lower())}
-    return [t for t in terms if _stem(t) in words]
+    if not terms:
+        return []
+    stems = {t: _stem(t) for t in terms}
+    pattern = _words_starting(tuple(sorted(set(stems.values()))))
+    found = {_stem(w.lower()) for w in pattern.findall(text)}
+    return [t for t in terms if stems[t] in found]
 
 
 def snippet(text: str, matched: list[str], width: int = 240) -> str:
     """A window of the text around the first matched term, with matches marked **like this**."""
     flat = " ".join(text.split())
     stems = {_stem(t) for t in matched}
-    positions = [
-        m.start() for m in re.finditer(r"[A-Za-z0-9]+", flat) if _stem(m.group(0).lower()) in stems
-    ]
-    start = max(0, positions[0] - width // 3) if positions else 0
+    first = None
+    if stems:
+        pattern = _words_starting(tuple(sorted(stems)))
+        first = next(
+            (m.start() for m in pattern.finditer(flat) if _stem(m.group(0).lower()) in stems), None
+        )
+    start = max(0, first - width // 3) if first is not None else 0
     window = flat[start : start + width]
     if start > 0:
         window = "…" + window
@@ -405,7 +423,7 @@ def snippet(text: str, matched: list[str], width: int = 240) -> str:
     def mark(m: re.Match[str]) -> str:
         return f"**{m.group(0)}**" if _stem(m.group(0).lower()) in stems else m.group(0)
 
-    return re.sub(r"[A-Za-z0-9]+", mark, window) if stems else window
+    return _WORD.sub(mark, window) if stems else window
 
 
 RELATED_KINDS = ("lesson", "root_cause", "constraint", "recommendation", "risk", "decision")

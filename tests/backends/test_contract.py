@@ -257,6 +257,34 @@ def test_keyword_search_scores_higher_is_better_and_filters(filled):
     assert filled.keywords.search([], Filters(), 10) == []
 
 
+def test_keyword_search_finds_the_best_that_pass_even_when_better_ones_do_not(backend, index):
+    """Many strong matches filtered out and a few weak ones kept: the weak ones still come back,
+    best first (a backend that ranks first and filters after must look past the first rows)."""
+    for i in range(30):
+        put(
+            backend,
+            f"c{i:011d}",
+            title=f"Claims {i}",
+            units=[("lesson", "owners owners owners of the pilot")],
+            facets=[("department", "claims")],
+            seed=200 + i,
+        )
+    for i, text in enumerate(["owners named late", "a note on owners and budgets and scope"]):
+        put(
+            backend,
+            f"h{i:011d}",
+            title=f"HR {i}",
+            units=[("lesson", text)],
+            facets=[("department", "hr")],
+            seed=300 + i,
+        )
+    every = backend.keywords.search(["owners"], Filters(), 5)
+    assert all(h.ref.id.startswith("c") for h in every)
+    hr = backend.keywords.search(["owners"], Filters(department=("hr",)), 5)
+    assert [h.ref.id for h in hr] == ["h00000000000-001", "h00000000001-001"]
+    assert hr[0].score > hr[1].score
+
+
 def test_vector_search_filters_before_ranking(filled, index):
     assert index.count == 6
     query = unit_vector(1)  # the first unit of the claims document
