@@ -101,9 +101,13 @@ class FaissVectors:
             self._sync(self.index, self.store.live_vector_ids(self.model), quiet=True)
 
     def refresh(self) -> None:
-        """Pick up writes committed by another process (a second worker, a CLI ingest)."""
+        """Pick up writes committed by another process (a second worker, a CLI ingest). Every
+        search asks; the first to see a write catches up and the others waiting behind it find
+        nothing left to do (each catching up again cost a 25k-vector server seconds under load)."""
         if self.store.generation() != self.generation:
-            self._catch_up()
+            with self._sync_lock:
+                if self.store.generation() != self.generation:
+                    self._catch_up()
 
     def _follow(self, change: Change) -> None:
         """After one of our own commits; if anyone else wrote meanwhile, catch up with them too."""
