@@ -125,6 +125,13 @@ class Settings:
         description="search results the charter assistant reuses while the store is unchanged "
         "(a draft being typed asks the same searches again); 0 turns reuse off",
     )
+    submit_nice: int = Field(
+        default=10,
+        ge=0,
+        le=19,
+        description="how far below searches `kb serve` runs a submitted document's reading and "
+        "embedding (a Unix nice increment for the thread that does them; 0: the same priority)",
+    )
     tagger: str = Field(
         default="hybrid", description="failure-pattern tagger: hybrid, cues or semantic"
     )

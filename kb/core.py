@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import IO, TYPE_CHECKING, Any
 
@@ -43,6 +44,19 @@ class Actor:
     via: str = "cli"
 
 
+def lower_priority(increment: int) -> None:
+    """Lower the calling thread's scheduling priority (Linux threads have their own nice value);
+    where the OS does not allow it, the thread keeps its priority."""
+    if increment <= 0:
+        return
+    try:
+        thread = threading.get_native_id()
+        now = os.getpriority(os.PRIO_PROCESS, thread)
+        os.setpriority(os.PRIO_PROCESS, thread, min(19, now + increment))
+    except (AttributeError, OSError):
+        return
+
+
 class KnowledgeBase:
     """Owns the backend, the model and the tagger; front ends only parse and format."""
 
@@ -65,6 +79,7 @@ class KnowledgeBase:
         self._embedder: Embedder | None = embedder
         self._vectors: VectorIndex | None = None
         self._worker: ThreadPoolExecutor | None = None
+        self._writer: ThreadPoolExecutor | None = None
         self._query_cache = VectorCache(QUERY_CACHE)
         self.recent_results = RecentResults(self.settings.result_cache)
         # writes are serialised (SQLite serialises other processes); lazy parts are made once
@@ -136,8 +151,9 @@ class KnowledgeBase:
 
     def close(self) -> None:
         self.save_index()
-        if self._worker is not None:
-            self._worker.shutdown()
+        for pool in (self._worker, self._writer):
+            if pool is not None:
+                pool.shutdown()
 
         self.backend.close()
 
@@ -591,6 +607,21 @@ class KnowledgeBase:
         from kb.transfer import import_lines
 
         return import_lines(self, lines, source=source, actor=actor)
+
+    def in_background(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        """Run a submission's reading and embedding on the service's one writer thread, whose OS
+        priority sits `submit_nice` below the searches': under load a search then waits less for
+        the cores a submission would take (writes are serialised by `write_lock` anyway)."""
+        pool = self._once(
+            "_writer",
+            lambda: ThreadPoolExecutor(
+                max_workers=1,
+                thread_name_prefix="kb-writer",
+                initializer=lower_priority,
+                initargs=(self.settings.submit_nice,),
+            ),
+        )
+        return pool.submit(fn, *args, **kwargs)  # type: ignore[no-any-return]
 
     # --- search ----------------------------------------------------------------------------
     @property

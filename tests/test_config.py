@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -91,3 +93,17 @@ def test_kb_search_from_a_shell_prints_its_whole_answer_and_exit_code(kb, tmp_pa
     assert "empty query" in empty.stderr
     listed = subprocess.run([command, "--db", db, "list", "--json"], capture_output=True, text=True)
     assert listed.returncode == 0 and len(json.loads(listed.stdout)) == 1
+
+
+@pytest.mark.skipif(not hasattr(os, "setpriority"), reason="thread priorities are a Unix call")
+def test_submissions_run_on_one_thread_below_the_searches(kb):
+    def probe() -> tuple[int, str]:
+        here = threading.get_native_id()
+        return os.getpriority(os.PRIO_PROCESS, here), threading.current_thread().name
+
+    searching = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    nice, name = kb.in_background(probe).result()
+    assert name.startswith("kb-writer")
+    assert nice == min(19, searching + kb.settings.submit_nice)
+    assert kb.in_background(probe).result() == (nice, name)  # the same thread each time
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == searching

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import PurePath
 from typing import Annotated, Any
 
@@ -177,8 +178,8 @@ async def submit(request: Request, response: Response, kb: KB, who: Contributor)
     Query parameters `department`, `project`, `submitter` and `filename` add metadata to text bodies.
     """
     data, name, fmt, meta = await _read_submission(request, kb.settings.max_body_bytes)
-    results = await run_in_threadpool(
-        kb.submit, data, name=name, actor=who.name, fmt=fmt, metadata=meta
+    results = await asyncio.wrap_future(
+        kb.in_background(kb.submit, data, name=name, actor=who.name, fmt=fmt, metadata=meta)
     )
     stored = [r for r in results if r.status != "failed"]
     if not stored:

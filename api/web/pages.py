@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import time
@@ -300,8 +301,16 @@ async def submit_confirm(
     if len(data) > kb.settings.max_body_bytes:
         raise PageRefused(413, "the document is over the size limit")
     meta = {k: v for k, v in (("department", department), ("project", project)) if v.strip()}
-    results = await run_in_threadpool(
-        kb.submit, data, name=filename, actor=who.name, fmt=fmt or None, metadata=meta, via="web"
+    results = await asyncio.wrap_future(
+        kb.in_background(
+            kb.submit,
+            data,
+            name=filename,
+            actor=who.name,
+            fmt=fmt or None,
+            metadata=meta,
+            via="web",
+        )
     )
     result = results[0]
     if len(results) > 1:  # a zip or an e-mail with attachments: what became of each part
