@@ -15,7 +15,7 @@ from ingest.convert.archive import Limits, Member, members
 from ingest.encoding import decode
 from ingest.errors import IngestError
 from ingest.records import ParsedDocument
-from ingest.tabular import parse_mapping
+from ingest.tabular import parse_mapping as parse_mapping  # re-exported by `ingest`
 
 if TYPE_CHECKING:
     from ingest.structure import Outline
@@ -48,19 +48,6 @@ MEDIA_TYPES = {
     **conv.MEDIA_TYPES,
 }
 _COVER_NOTE_WORDS = 60  # an e-mail body this short that carries documents only points at them
-
-__all__ = [
-    "DOCUMENT_FORMATS",
-    "FORMATS",
-    "IngestError",
-    "Limits",
-    "Piece",
-    "SUFFIXES",
-    "detect_format",
-    "parse_document",
-    "parse_mapping",
-    "unpack",
-]
 
 
 @dataclass
