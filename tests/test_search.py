@@ -212,6 +212,32 @@ def test_index_out_of_step_is_repaired(store, tmp_path):
     assert all(h["document_id"] != doc_id for h in kb.search("OCR security", limit=50)["hits"])
 
 
+def test_an_unchanged_store_opens_its_index_without_comparing_ids(store, tmp_path, monkeypatch):
+    expected = store.search("OCR scanned claim forms", limit=5)["hits"]
+    store.close()  # saves the index with the store's write count
+    kb = reopen(tmp_path)
+
+    def no_full_read(model):  # the id comparison a changed store needs
+        raise AssertionError("the store was read whole although nothing changed")
+
+    monkeypatch.setattr(kb.store, "live_vectors", no_full_read)
+    assert kb.search("OCR scanned claim forms", limit=5)["hits"] == expected
+    monkeypatch.undo()  # a filtered search reads which document each vector belongs to
+    hits = kb.search("OCR", limit=5, filters={"department": ["hr"]})["hits"]
+    assert hits and all(h["title"].startswith("hr") for h in hits)
+
+
+def test_a_write_the_saved_index_never_saw_is_caught_up_on_open(store, tmp_path, recwarn):
+    store.close()
+    other = reopen(tmp_path)  # another process: it writes and ends without saving the index
+    late = write(tmp_path, "late.md", "HR", "## Lessons\n- Zebra owners.\n")
+    assert other.ingest_bytes(late.read_bytes(), source=str(late))[0].status == "added"
+    other.backend.close()
+    kb = reopen(tmp_path)
+    assert kb.search("zebra owners", limit=3, mode="dense")["hits"][0]["title"] == "late.md"
+    assert kb.vectors.ids() == set(kb.store.live_vector_ids(kb.vectors.model).tolist())
+
+
 def test_reindex_command(store, tmp_path):
     store.close()
     result = CliRunner().invoke(cli, ["--db", str(tmp_path / "kb.db"), "reindex"])

@@ -25,6 +25,7 @@ class FaissIndex:
         self.model = model
         self.dim = dim
         self.index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+        self.saved: dict[str, Any] = {}  # the metadata the file was saved with
         # FAISS may reallocate its storage on add/remove: no search may run meanwhile
         self.lock = threading.Lock()
 
@@ -85,19 +86,26 @@ class FaissIndex:
         keep = ids[0] >= 0
         return ids[0][keep], scores[0][keep]
 
-    def save(self, path: Path) -> None:
+    def save(self, path: Path, *, state: dict[str, Any] | None = None) -> None:
+        """Write the index and, beside it, what it was built for and `state`: what the store
+        held when it was saved (so an unchanged store is opened without comparing every id)."""
         import faiss
 
         tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
         with self.lock:
             faiss.write_index(self.index, str(tmp))
         os.replace(tmp, path)
-        meta = {"model": self.model, "dim": self.dim, "count": self.count}
+        self.save_meta(path, state=state)
+
+    def save_meta(self, path: Path, *, state: dict[str, Any] | None = None) -> None:
+        """Only the metadata beside an index file that is already what this index holds."""
+        meta = {"model": self.model, "dim": self.dim, "count": self.count, **(state or {})}
         meta_tmp = _meta_path(path).with_name(
             f"{_meta_path(path).name}.{os.getpid()}.{threading.get_ident()}.tmp"
         )
         meta_tmp.write_text(json.dumps(meta))
         os.replace(meta_tmp, _meta_path(path))
+        self.saved = meta
 
     @classmethod
     def load(cls, path: Path, *, model: str, dim: int) -> FaissIndex:
@@ -121,6 +129,7 @@ class FaissIndex:
         if raw.d != dim:
             raise ValueError(f"index has {raw.d} dimensions, expected {dim}")
         index = cls(model, dim)
+        index.saved = meta
         index.index = faiss.downcast_index(raw) if not isinstance(raw, faiss.IndexIDMap2) else raw  # type: ignore[assignment]
         if not isinstance(index.index, faiss.IndexIDMap2):
             raise ValueError("index file is not an id-mapped flat index")

@@ -541,6 +541,14 @@ class SqliteStore:
             )
         ]
 
+    def vector_extent(self, model: str) -> tuple[int, int]:
+        """(how many vectors of this model, the highest vid): a cheap check that a saved index
+        still matches."""
+        count, last = self.conn.execute(
+            "SELECT count(*), coalesce(max(vid), 0) FROM vectors WHERE model = ?", [model]
+        ).fetchone()
+        return int(count), int(last)
+
     def live_vector_ids(self, model: str) -> np.ndarray:
         """Vids of the vectors search may use: this model, documents not superseded."""
         return self.live_vectors(model)[0]
