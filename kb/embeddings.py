@@ -106,7 +106,11 @@ class OnnxMiniLMEmbedder:
         meanwhile. That session skips packing the weights: 0.04 s to open instead of 0.1 s, its
         first query 5 ms slower (the right trade for a process that asks one query)."""
         if self._loading is None and self._single is None:
-            self._loading = threading.Thread(target=self._load_single, args=(True,), daemon=True)
+            # not a daemon: a process that ends before its query waits for the session, since
+            # exiting under onnxruntime while it builds one aborts ("terminate called...")
+            self._loading = threading.Thread(
+                target=self._load_single, args=(True,), name="kb-model-load"
+            )
             self._loading.start()
 
     def _load_single(self, quick: bool = False) -> None:

@@ -37,8 +37,11 @@ def _start_model() -> None:
 
 
 def main() -> None:
-    if command_of(sys.argv[1:]) == "search" and "--server" not in sys.argv:
-        threading.Thread(target=_start_model, daemon=True).start()
+    args = sys.argv[1:]
+    if command_of(args) == "search" and not {"--server", "--help", "-h"} & set(args):
+        # not a daemon: a search that stops early (a usage error) waits for the model to finish
+        # loading, rather than tearing the interpreter down under onnxruntime's feet
+        threading.Thread(target=_start_model, name="kb-model-start").start()
     from kb.cli import main as run
 
     run()

@@ -140,3 +140,22 @@ def test_outcome_head_reads_an_outcome_the_cue_rules_miss(tmp_path, no_network):
     assert "no one has owned it" in outcomes["onnx"]["evidence"]
     assert 0.6 <= outcomes["onnx"]["confidence"] <= 1.0
     assert outcomes["hashing"] is None
+
+
+def test_a_search_that_stops_early_never_aborts_under_the_model(tmp_path, model_cache):
+    """`kb search` starts loading the model at once; a usage error or --help must still end
+    cleanly while onnxruntime is building its session (it aborted with "terminate called")."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    make_embedder("onnx", cache_dir=model_cache).embed(["export the model once"])
+    command = shutil.which("kb") or str(Path(sys.executable).with_name("kb"))
+    env = {**os.environ, "KB_EMBEDDER": "onnx", "KB_MODEL_CACHE": str(model_cache)}
+    db = str(tmp_path / "empty.db")
+    for args, code in ((["search", "  "], 2), (["search", "--help"], 0)) * 4:
+        done = subprocess.run([command, "--db", db, *args], capture_output=True, text=True, env=env)
+        assert done.returncode == code, done.stderr
+        assert "terminate" not in done.stderr
