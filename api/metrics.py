@@ -7,10 +7,9 @@ import bisect
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -95,17 +94,35 @@ def _esc(value: str) -> str:
 
 def install(app: FastAPI) -> None:
     """Count every request under its route template (not its raw path, which would not bound)."""
-    metrics = app.state.metrics = Metrics()
+    app.state.metrics = Metrics()
+    app.add_middleware(CountRequests)
 
-    @app.middleware("http")
-    async def count(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Any:
+
+class CountRequests:
+    """Plain ASGI rather than `@app.middleware("http")`, whose task and streams cost every
+    request a few hundred microseconds of a busy server's CPU."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         started = time.perf_counter()
         status = 500
+
+        async def sending(message: Any) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
         try:
-            response = await call_next(request)
-            status = response.status_code
-            return response
+            await self.app(scope, receive, sending)
         finally:
-            route = request.scope.get("route")
+            route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
-            metrics.observe_request(request.method, template, status, time.perf_counter() - started)
+            scope["app"].state.metrics.observe_request(
+                scope["method"], template, status, time.perf_counter() - started
+            )

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -78,25 +77,42 @@ PROBLEM_SCHEMA = {
 }
 
 
-def install(app: FastAPI) -> None:
-    @app.middleware("http")
-    async def _database_down(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        """The shared database is down or restarting: a 503 to retry, not a 500 (no restart)."""
+class DatabaseDown:
+    """The shared database is down or restarting: a 503 to retry, not a 500 (no restart).
+    Plain ASGI, as CountRequests in api.metrics."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        answered = False
+
+        async def sending(message: Any) -> None:
+            nonlocal answered
+            answered = answered or message["type"] == "http.response.start"
+            await send(message)
+
         try:
-            return await call_next(request)
+            await self.app(scope, receive, sending)
         except Exception as exc:
-            kb = getattr(request.app.state, "kb", None)
-            if kb is None or not isinstance(exc, kb.backend.unavailable_errors):
+            kb = getattr(scope["app"].state, "kb", None)
+            if answered or kb is None or not isinstance(exc, kb.backend.unavailable_errors):
                 raise
-            log.warning("database unavailable on %s: %s", request.url.path, exc)
-            return problem_response(
+            log.warning("database unavailable on %s: %s", scope["path"], exc)
+            response = problem_response(
                 503,
                 f"the database is unavailable ({reason(exc)}); retry in a few seconds",
-                request.url.path,
+                scope["path"],
                 headers={"Retry-After": "2"},
             )
+            await response(scope, receive, send)
+
+
+def install(app: FastAPI) -> None:
+    app.add_middleware(DatabaseDown)
 
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
