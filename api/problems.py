@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.asgi import HttpMiddleware
 from kb.backends import reason
 
 log = logging.getLogger("kb.serve")
@@ -77,17 +78,10 @@ PROBLEM_SCHEMA = {
 }
 
 
-class DatabaseDown:
-    """The shared database is down or restarting: a 503 to retry, not a 500 (no restart).
-    Plain ASGI, as CountRequests in api.metrics."""
+class DatabaseDown(HttpMiddleware):
+    """The shared database is down or restarting: a 503 to retry, not a 500 (no restart)."""
 
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Any, receive: Any, send: Any) -> None:
         answered = False
 
         async def sending(message: Any) -> None:
