@@ -59,8 +59,9 @@ class SqliteKeywords:
             return []
         conn = self.store.conn  # this thread's own connection
         over = OVERFETCH_FILTERED if filters.active else OVERFETCH
-        units = self._ranked(conn, _UNITS, terms, None, filters, n, over)
-        docs = self._ranked(conn, _DOCUMENTS, terms, "title summary", filters, n, over)
+        generation = self.store.generation() if len(terms) > 1 else 0
+        units = self._ranked(conn, _UNITS, terms, None, filters, n, over, generation)
+        docs = self._ranked(conn, _DOCUMENTS, terms, "title summary", filters, n, over, generation)
         merged = sorted(
             [(Ref("unit", i), -s) for i, s in units] + [(Ref("document", i), -s) for i, s in docs],
             key=lambda r: -r[1],
@@ -76,21 +77,26 @@ class SqliteKeywords:
         filters: Filters,
         n: int,
         over: int,
+        generation: int,
     ) -> list[tuple[str, float]]:
-        informative = self._informative(conn, source["table"], terms, columns)
+        informative = self._informative(conn, source["table"], terms, columns, generation)
         found = _best(conn, source, fts_query(informative, columns), filters, n, over)
         if len(found) < n and len(informative) < len(terms):
             found = _best(conn, source, fts_query(terms, columns), filters, n, over)
         return found
 
     def _informative(
-        self, conn: sqlite3.Connection, table: str, terms: list[str], columns: str | None
+        self,
+        conn: sqlite3.Connection,
+        table: str,
+        terms: list[str],
+        columns: str | None,
+        generation: int,
     ) -> list[str]:
         """The terms without those in more than COMMON_SHARE of the rows (in the columns the
         query searches, as FTS5 counts them), when one remains."""
         if len(terms) < 2:
             return terms
-        generation = self.store.generation()
         with self._lock:
             counted = self._counted_at.get(table)
             if counted is None or generation - counted[0] >= COMMON_STALE:

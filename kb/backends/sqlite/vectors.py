@@ -31,26 +31,28 @@ class FaissVectors:
         self._sync_lock = threading.RLock()
         self.generation = store.generation()  # the store's write count this index reflects
         self._doc_of: np.ndarray | None = None  # vid -> rowid of its document, for filter masks
-        self.index = self._unchanged() or self._open_and_repair()
+        try:  # read once, whether it is used as it is or repaired
+            saved: FaissIndex | ValueError = FaissIndex.load(
+                self.path, model=self.model, dim=self.dim
+            )
+        except ValueError as exc:
+            saved = exc
+        self.index = self._unchanged(saved) or self._open_and_repair(saved)
         store.listeners.append(self._follow)
 
-    def _unchanged(self) -> FaissIndex | None:
+    def _unchanged(self, saved: FaissIndex | ValueError) -> FaissIndex | None:
         """The saved index when nothing was written since it was saved: the store's write count
         and its vectors' count and last id are what they were then. Opening compares no id sets
         then (0.1 s on 37k vectors, most of a cold search); anything else is repaired as before."""
-        try:
-            index = FaissIndex.load(self.path, model=self.model, dim=self.dim)
-        except ValueError:
+        if isinstance(saved, ValueError) or saved.saved.get("generation") != self.generation:
             return None
-        if index.saved.get("generation") != self.generation:
+        if saved.saved.get("extent") != list(self.store.vector_extent(self.model)):
             return None
-        if index.saved.get("extent") != list(self.store.vector_extent(self.model)):
-            return None
-        return index
+        return saved
 
-    def _open_and_repair(self) -> FaissIndex:
+    def _open_and_repair(self, saved: FaissIndex | ValueError) -> FaissIndex:
         live, rowids = self.store.live_vectors(self.model)
-        index = self._open(live)
+        index = self._open(live, saved)
         self._doc_of = _doc_map(live, rowids)
         if not self.dirty and self.path.exists():  # the file was in step: note for what state
             with suppress(OSError):
@@ -80,16 +82,14 @@ class FaissVectors:
         return self.index.ids()
 
     # --- keeping in step -------------------------------------------------------------------
-    def _open(self, live: np.ndarray) -> FaissIndex:
-        try:
-            index = FaissIndex.load(self.path, model=self.model, dim=self.dim)
-        except ValueError as exc:
+    def _open(self, live: np.ndarray, saved: FaissIndex | ValueError) -> FaissIndex:
+        if isinstance(saved, ValueError):
             if not self.path.exists() and len(live) == 0:
                 return FaissIndex(self.model, self.dim)  # a new store: nothing to warn about
-            warnings.warn(f"rebuilding the vector index ({exc})", IndexRebuilt, stacklevel=5)
+            warnings.warn(f"rebuilding the vector index ({saved})", IndexRebuilt, stacklevel=5)
             return self._rebuild(live)
-        self._sync(index, live)
-        return index
+        self._sync(saved, live)
+        return saved
 
     def _sync(self, index: FaissIndex, live: np.ndarray, *, quiet: bool = False) -> None:
         """Bring the index in step with the database: add what is missing, drop what is gone."""
@@ -226,7 +226,7 @@ class FaissVectors:
 
 
 def _doc_map(live: np.ndarray, rowids: np.ndarray) -> np.ndarray:
-    doc_of = np.zeros(max(int(live.max()) + 1, 1) if len(live) else 1, dtype=np.int64)
-    if len(live):
-        doc_of[live] = rowids
+    """vid -> rowid of its document (0: no live vector)."""
+    doc_of = np.zeros(int(live.max()) + 1 if len(live) else 1, dtype=np.int64)
+    doc_of[live] = rowids
     return doc_of
