@@ -27,6 +27,7 @@ def test_migrations_run_once(tmp_path):
         "m006_unit_confidence",
         "m007_originals_and_places",
         "m008_actions_and_feedback",
+        "m009_unit_changes",
     ]
     assert {"documents", "units", "units_fts", "documents_fts", "facets", "pattern_tags"} <= set(
         store.db.table_names()

@@ -39,6 +39,7 @@ class SqliteBackend:
         self.store.conn.execute("SELECT 1")
 
     def close(self) -> None:
+        self.keywords.close()
         self.store.close()
 
 

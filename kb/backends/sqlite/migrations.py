@@ -241,6 +241,27 @@ def m008_actions_and_feedback(db: Database) -> None:
     db.execute("CREATE INDEX idx_feedback_at ON feedback(at)")
 
 
+def m009_unit_changes(db: Database) -> None:
+    """A log of the units each write touched, so a process's in-memory keyword postings catch up
+    on another process's writes by reading only those (unit rowids can be reused)."""
+    db.execute(
+        "CREATE TABLE unit_changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, unit_rowid INTEGER NOT NULL)"
+    )
+    db.execute(
+        "CREATE TRIGGER units_logged_ai AFTER INSERT ON units BEGIN "
+        "INSERT INTO unit_changes (unit_rowid) VALUES (new.rowid); END"
+    )
+    db.execute(
+        "CREATE TRIGGER units_logged_ad AFTER DELETE ON units BEGIN "
+        "INSERT INTO unit_changes (unit_rowid) VALUES (old.rowid); END"
+    )
+    db.execute(
+        "CREATE TRIGGER units_logged_au AFTER UPDATE OF text, section ON units BEGIN "
+        "INSERT INTO unit_changes (unit_rowid) VALUES (old.rowid); "
+        "INSERT INTO unit_changes (unit_rowid) VALUES (new.rowid); END"
+    )
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     m001_create_tables,
     m002_vectors,
@@ -250,6 +271,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     m006_unit_confidence,
     m007_originals_and_places,
     m008_actions_and_feedback,
+    m009_unit_changes,
 ]
 
 

@@ -93,15 +93,20 @@ class SqliteStore:
         self.listeners: list[Callable[[Change], None]] = []
         migrations.apply(self)
 
-    def _connect(self) -> sqlite3.Connection:
+    def _connect(self, *, tracked: bool = True) -> sqlite3.Connection:
         conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA busy_timeout = 10000")
         if str(self.path) != ":memory:":
             conn.execute("PRAGMA journal_mode = WAL")
-        with self._guard:
-            self._all.append(conn)
+        if tracked:
+            with self._guard:
+                self._all.append(conn)
         return conn
+
+    def private_connection(self) -> sqlite3.Connection:
+        """A connection its caller closes (close() must not close it under a running thread)."""
+        return self._connect(tracked=False)
 
     @property
     def conn(self) -> sqlite3.Connection:
