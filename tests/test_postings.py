@@ -11,12 +11,54 @@ from kb.backends.sqlite.keyword import fts_query
 from kb.backends.sqlite.store import SqliteStore
 from tests.backends.test_contract import put
 
-WORDS = (
-    "pilot owner data production scan invoice vendor security review budget model drift "
-    "handover runbook label labels labelled running runs gate sponsor kpi baseline target "
-    "forecast churn chatbot answers retrain retraining monitoring latency cost clean demo "
-    "sample privacy consent audit rollout users adoption training workshop api export"
-).split()
+WORDS = [
+    "pilot",
+    "owner",
+    "data",
+    "production",
+    "scan",
+    "invoice",
+    "vendor",
+    "security",
+    "review",
+    "budget",
+    "model",
+    "drift",
+    "handover",
+    "runbook",
+    "label",
+    "labels",
+    "labelled",
+    "running",
+    "runs",
+    "gate",
+    "sponsor",
+    "kpi",
+    "baseline",
+    "target",
+    "forecast",
+    "churn",
+    "chatbot",
+    "answers",
+    "retrain",
+    "retraining",
+    "monitoring",
+    "latency",
+    "cost",
+    "clean",
+    "demo",
+    "sample",
+    "privacy",
+    "consent",
+    "audit",
+    "rollout",
+    "users",
+    "adoption",
+    "training",
+    "workshop",
+    "api",
+    "export",
+]
 
 
 def sentence(rng: random.Random) -> str:
