@@ -457,3 +457,25 @@ def test_feedback_entries(filled, backend):
     rows = f.entries()
     assert [r["id"] for r in rows][0] == first and [r["vote"] for r in rows] == [1, -1]
     assert [r["actor"] for r in f.entries(since="2026-01-15")] == ["ben"]
+
+
+def test_a_filter_repeated_across_writes_sees_each_write(filled, index):
+    """A backend may remember which rows a filter passes, but never past a write."""
+    query = unit_vector(1)
+    hr = Filters(department=("hr",))
+    before = {h.ref.id[:4] for h in index.search(query, 10, hr)}
+    assert before == {"bbbb"}
+    assert {h.ref.id[:4] for h in index.search(query, 10, hr)} == before
+    put(
+        filled,
+        "cccc00000003",
+        title="HR again",
+        units=[("lesson", "x")],
+        facets=[("department", "hr")],
+        seed=1,
+    )
+    index.refresh()
+    assert {h.ref.id[:4] for h in index.search(query, 10, hr)} == {"bbbb", "cccc"}
+    filled.store.delete_document("bbbb00000002")
+    index.refresh()
+    assert {h.ref.id[:4] for h in index.search(query, 10, hr)} == {"cccc"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import warnings
+from collections import OrderedDict
 from contextlib import suppress
 from typing import Any
 
@@ -12,6 +13,8 @@ import numpy as np
 from kb.backends.base import EVERYWHERE, Filters, VectorHit, VectorScope
 from kb.backends.sqlite.faiss_index import FaissIndex, IndexRebuilt, index_path_for
 from kb.backends.sqlite.store import Change, SqliteStore, where_sql
+
+MASKS_KEPT = 16
 
 
 class FaissVectors:
@@ -31,6 +34,9 @@ class FaissVectors:
         self._sync_lock = threading.RLock()
         self.generation = store.generation()  # the store's write count this index reflects
         self._doc_of: np.ndarray | None = None  # vid -> rowid of its document, for filter masks
+        # the masks of recent filters, valid while nothing is written (a page of searches under
+        # one filter resolves it once: 100k units, 5k documents, 10 ms of the 27 a search took)
+        self._masks: OrderedDict[tuple[Any, ...], np.ndarray] = OrderedDict()
         try:  # read once, whether it is used as it is or repaired
             saved: FaissIndex | ValueError = FaissIndex.load(
                 self.path, model=self.model, dim=self.dim
@@ -182,11 +188,20 @@ class FaissVectors:
             return None
         if scope.target == "any" and not scope.exclude_document:
             # filters resolved to documents, then to a mask over vids (cheap for large sets)
-            where, params = where_sql(filters)
-            rows = self.store.conn.execute(
-                f"SELECT d.rowid FROM documents d WHERE {where}", params
-            ).fetchall()
-            return np.isin(self.doc_of, np.array([r[0] for r in rows], dtype=np.int64))
+            doc_of = self.doc_of
+            key = (self.store.generation(), id(doc_of), filters)
+            mask = self._masks.get(key)
+            if mask is None:
+                where, params = where_sql(filters)
+                rows = self.store.conn.execute(
+                    f"SELECT d.rowid FROM documents d WHERE {where}", params
+                ).fetchall()
+                mask = np.isin(doc_of, np.array([r[0] for r in rows], dtype=np.int64))
+                with self._sync_lock:
+                    self._masks[key] = mask
+                    while len(self._masks) > MASKS_KEPT:
+                        self._masks.popitem(last=False)
+            return mask
         where, params = where_sql(filters)
         clauses = [where, "v.model = ?"]
         params.append(self.model)
