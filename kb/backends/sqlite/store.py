@@ -583,14 +583,16 @@ class SqliteStore:
                 out[position[vid]] = np.frombuffer(blob, dtype=np.float32)
         return out
 
-    def vector_targets(self, vids: list[int]) -> dict[int, Ref]:
-        out: dict[int, Ref] = {}
+    def vector_targets(self, vids: list[int]) -> dict[int, tuple[Ref, bytes]]:
+        """What each vid stands for, with its stored (32-bit) vector."""
+        out: dict[int, tuple[Ref, bytes]] = {}
         for start in range(0, len(vids), _CHUNK):
             chunk = vids[start : start + _CHUNK]
-            for vid, kind, ref in self.conn.execute(
-                f"SELECT vid, kind, ref_id FROM vectors WHERE vid IN ({_marks(chunk)})", chunk
+            for vid, kind, ref, vector in self.conn.execute(
+                f"SELECT vid, kind, ref_id, vector FROM vectors WHERE vid IN ({_marks(chunk)})",
+                chunk,
             ):
-                out[vid] = Ref(kind, ref)
+                out[vid] = (Ref(kind, ref), vector)
         return out
 
     def vector_documents(self, vids: list[int]) -> list[tuple[int, int]]:

@@ -231,13 +231,18 @@ class FaissVectors:
         allowed = self._allowed(filters, scope)
         if allowed is not None and not len(allowed):
             return []
-        ids, sims = self.index.search(vector, n, allowed)
+        ids, _ = self.index.search(vector, n, allowed)
         targets = self.store.vector_targets([int(i) for i in ids])
-        return [
-            VectorHit(targets[vid], float(sim))
-            for vid, sim in zip(ids.tolist(), sims.tolist(), strict=True)
-            if vid in targets  # gone from the database since the index was read
-        ]
+        # the index holds 16-bit floats: the similarities are taken again from the database's
+        # 32-bit vectors, read in the same query as the refs, so they are exact
+        found = [(targets[vid][0], targets[vid][1]) for vid in ids.tolist() if vid in targets]
+        if not found:  # all gone from the database since the index was read
+            return []
+        exact = np.frombuffer(b"".join(blob for _, blob in found), dtype=np.float32).reshape(
+            len(found), -1
+        ) @ np.asarray(vector, dtype=np.float32)
+        order = np.argsort(-exact, kind="stable")
+        return [VectorHit(found[i][0], float(exact[i])) for i in order]
 
 
 def _doc_map(live: np.ndarray, rowids: np.ndarray) -> np.ndarray:
