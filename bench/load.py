@@ -58,6 +58,12 @@ def main() -> None:
     parser.add_argument("--searchers", type=int, default=16)
     parser.add_argument("--submitters", type=int, default=2)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        default=0,
+        help="seconds of searches before the clock starts, not counted (0: none, as before)",
+    )
     args = parser.parse_args()
     if not args.store.exists():
         sys.exit(f"{args.store} not found: run python bench/search_latency.py --sizes 10000 first")
@@ -107,6 +113,9 @@ def main() -> None:
                     time.sleep(0.5)
             if streak < 10 * args.workers:
                 sys.exit("server not ready")
+            warm_until = time.monotonic() + args.warmup
+            while time.monotonic() < warm_until:  # each worker's first searches, uncounted
+                call(f"{base}/search?q={urllib.parse.quote(random.choice(queries))}&limit=10")
             results: dict[str, list[tuple[int, float]]] = {"search": [], "submit": []}
             acknowledged: list[tuple[str, str]] = []
             lock = threading.Lock()

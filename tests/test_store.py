@@ -28,6 +28,7 @@ def test_migrations_run_once(tmp_path):
         "m007_originals_and_places",
         "m008_actions_and_feedback",
         "m009_unit_changes",
+        "m010_vector_changes",
     ]
     assert {"documents", "units", "units_fts", "documents_fts", "facets", "pattern_tags"} <= set(
         store.db.table_names()

@@ -262,6 +262,28 @@ def m009_unit_changes(db: Database) -> None:
     )
 
 
+def m010_vector_changes(db: Database) -> None:
+    """A log of the vectors whose liveness a write may have changed (added, deleted, or their
+    document superseded or restored), so another process's FAISS cache catches up on those
+    alone instead of comparing every live vector id (40 ms a write at 25k vectors)."""
+    db.execute(
+        "CREATE TABLE vector_changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, vid INTEGER NOT NULL)"
+    )
+    db.execute(
+        "CREATE TRIGGER vectors_logged_ai AFTER INSERT ON vectors BEGIN "
+        "INSERT INTO vector_changes (vid) VALUES (new.vid); END"
+    )
+    db.execute(
+        "CREATE TRIGGER vectors_logged_ad AFTER DELETE ON vectors BEGIN "
+        "INSERT INTO vector_changes (vid) VALUES (old.vid); END"
+    )
+    db.execute(
+        "CREATE TRIGGER documents_superseded_logged AFTER UPDATE OF superseded_by ON documents "
+        "WHEN old.superseded_by IS NOT new.superseded_by BEGIN "
+        "INSERT INTO vector_changes (vid) SELECT vid FROM vectors WHERE document_id = new.id; END"
+    )
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     m001_create_tables,
     m002_vectors,
@@ -272,6 +294,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     m007_originals_and_places,
     m008_actions_and_feedback,
     m009_unit_changes,
+    m010_vector_changes,
 ]
 
 

@@ -572,6 +572,31 @@ class SqliteStore:
         pairs = np.fromstring(packed or "", dtype=np.int64, sep=",").reshape(-1, 2)
         return pairs[:, 0], pairs[:, 1]
 
+    def vector_change_seq(self) -> int:
+        """The last entry of the vector change log (read before the state it stands for)."""
+        return int(
+            self.conn.execute("SELECT coalesce(max(seq), 0) FROM vector_changes").fetchone()[0]
+        )
+
+    def vector_changes_since(
+        self, seq: int, model: str
+    ) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+        """(last seq, vids changed since `seq`, those of them live now, their documents' rowids)."""
+        last, changed = self.conn.execute(
+            "SELECT max(seq), group_concat(DISTINCT vid) FROM vector_changes WHERE seq > ?", [seq]
+        ).fetchone()
+        vids = np.fromstring(changed or "", dtype=np.int64, sep=",")
+        if not len(vids):
+            return seq, vids, vids, vids
+        (packed,) = self.conn.execute(
+            "SELECT group_concat(v.vid || ',' || d.rowid, ',') FROM vectors v JOIN documents d "
+            "ON d.id = v.document_id WHERE v.model = ? AND d.superseded_by IS NULL AND v.vid IN "
+            f"({','.join(str(int(v)) for v in vids)})",
+            [model],
+        ).fetchone()
+        pairs = np.fromstring(packed or "", dtype=np.int64, sep=",").reshape(-1, 2)
+        return int(last), vids, pairs[:, 0], pairs[:, 1]
+
     def load_vectors(self, vids: np.ndarray, dim: int) -> np.ndarray:
         out = np.zeros((len(vids), dim), dtype=np.float32)
         position = {int(v): i for i, v in enumerate(vids)}

@@ -33,6 +33,7 @@ class FaissVectors:
         self._save_lock = threading.Lock()
         self._sync_lock = threading.RLock()
         self.generation = store.generation()  # the store's write count this index reflects
+        self.seq = store.vector_change_seq()  # and the change log's last entry it reflects
         self._doc_of: np.ndarray | None = None  # vid -> rowid of its document, for filter masks
         # the masks of recent filters, valid while nothing is written (a page of searches under
         # one filter resolves it once: 100k units, 5k documents, 10 ms of the 27 a search took)
@@ -129,15 +130,26 @@ class FaissVectors:
 
     def rebuild(self) -> int:
         with self._sync_lock:
+            self.seq = self.store.vector_change_seq()
             self.index = self._rebuild()
             self._map(self.store.live_vector_ids(self.model))
         self.save()
         return self.index.count
 
     def _catch_up(self) -> None:
+        """Apply what the change log says changed since the index's last entry: each changed
+        vector is dropped, and put back if it is live now (idempotent, so entries read twice
+        or written meanwhile do no harm)."""
         with self._sync_lock:
             self.generation = self.store.generation()
-            self._sync(self.index, self.store.live_vector_ids(self.model), quiet=True)
+            self.seq, changed, live, rowids = self.store.vector_changes_since(self.seq, self.model)
+            if not len(changed):
+                return
+            self.index.remove(changed.tolist())
+            self.index.add(live, self.store.load_vectors(live, self.dim))
+            if self._doc_of is not None and len(live):
+                self._place(live, rowids)
+            self.dirty = True
 
     def refresh(self) -> None:
         """Pick up writes committed by another process (a second worker, a CLI ingest). Every
@@ -166,13 +178,25 @@ class FaissVectors:
     def _map(self, vids: np.ndarray) -> None:
         if len(vids) == 0 or self._doc_of is None:  # not read yet: it will be read whole
             return
+        pairs = self.store.vector_documents([int(v) for v in vids])
+        if pairs:
+            found = np.array(pairs, dtype=np.int64)
+            self._place(found[:, 0], found[:, 1])
+
+    def _place(self, vids: np.ndarray, rowids: np.ndarray) -> None:
+        """Note each vid's document in doc_of, growing it as needed (a new array, so a search
+        holding the old one reads a consistent map)."""
+        assert self._doc_of is not None
+        doc_of = self._doc_of
         top = int(vids.max())
-        if top >= len(self.doc_of):
-            grown = np.zeros(max(top + 1, 2 * len(self.doc_of)), dtype=np.int64)
-            grown[: len(self.doc_of)] = self.doc_of
-            self._doc_of = grown
-        for vid, rowid in self.store.vector_documents([int(v) for v in vids]):
-            self.doc_of[vid] = rowid
+        if top >= len(doc_of):
+            grown = np.zeros(max(top + 1, 2 * len(doc_of)), dtype=np.int64)
+            grown[: len(doc_of)] = doc_of
+            doc_of = grown
+        else:
+            doc_of = doc_of.copy()
+        doc_of[vids] = rowids
+        self._doc_of = doc_of
 
     def save(self) -> None:
         """Write the cache file; skipped when nothing changed (a stale file is repaired on open)."""
