@@ -29,6 +29,7 @@ def test_migrations_run_once(tmp_path):
         "m008_actions_and_feedback",
         "m009_unit_changes",
         "m010_vector_changes",
+        "m011_vector_scope_index",
     ]
     assert {"documents", "units", "units_fts", "documents_fts", "facets", "pattern_tags"} <= set(
         store.db.table_names()

