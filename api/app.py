@@ -37,8 +37,7 @@ def _load(app: FastAPI, settings: Settings) -> None:
     """Open the store, load the model and the index once; /ready turns true when done."""
     try:
         kb = _open(app, settings)
-        kb.embedder.embed(["warm up the model"])
-        kb.vectors  # noqa: B018 - opens (and if needed repairs) the vector index
+        kb.prepare_search()  # the model, the vector index, the keyword postings
         kb.tagger.tag_texts(["warm up the tagger"], None)  # the first submission is not slow
         app.state.kb = kb
         if app.state.local_mode and not kb.keys.any():

@@ -199,3 +199,15 @@ def test_a_single_search_builds_no_postings(filled):
     keywords.search(["pilot"], Filters(), 5)
     keywords._building.join(timeout=30)
     assert keywords.postings.state is not None and keywords.postings.failed is None
+
+
+def test_a_server_builds_the_postings_before_it_says_it_is_ready(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from kb import Settings
+
+    app = create_app(Settings(db=tmp_path / "kb.db"), wait=True)
+    with TestClient(app) as client:
+        assert client.get("/ready").json()["ready"] is True
+        assert app.state.kb.backend.keywords.postings.state is not None

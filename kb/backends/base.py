@@ -232,6 +232,10 @@ class KeywordIndex(Protocol):
 
     def search(self, terms: list[str], filters: Filters, n: int) -> list[KeywordHit]: ...
 
+    def prepare(self) -> None:
+        """Build whatever makes a long-lived process's searches fast (a server, before ready)."""
+        ...
+
 
 class VectorIndex(Protocol):
     """Nearest neighbours among the live vectors of one model."""

@@ -62,6 +62,9 @@ class PostgresKeywords:
     def __init__(self, store: PostgresStore) -> None:
         self.store = store
 
+    def prepare(self) -> None:
+        """Nothing to build: PostgreSQL keeps its own indexes warm."""
+
     def search(self, terms: list[str], filters: Filters, n: int) -> list[KeywordHit]:
         """The n best units and documents by BM25 (higher is better)."""
         text = websearch_text(terms)

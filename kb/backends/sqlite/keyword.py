@@ -72,6 +72,12 @@ class SqliteKeywords:
         """Build the units' postings now, in this thread (tests and benchmarks)."""
         self.postings.build(self.store.conn)
 
+    def prepare(self) -> None:
+        """A server builds the postings before it says it is ready."""
+        with self.postings.lock:
+            if self.postings.state is None:
+                self.build_postings()
+
     def _postings_state(self, conn: sqlite3.Connection, generation: int) -> State | None:
         """The postings as of `generation`, or None (FTS5 ranks) while they are not built."""
         self._searches += 1
