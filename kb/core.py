@@ -660,10 +660,9 @@ class KnowledgeBase:
     def prepare_search(self) -> None:
         """Everything a long-lived process's searches use, made ready now rather than on the
         first requests (the model's session, the vector index, the keyword postings)."""
-        self.embedder.embed(["warm up the model"])
-        self.vectors  # noqa: B018 - opens (and if needed repairs) the vector index
+        self.embedder.embed(["warm up the model"])  # a search of an empty store embeds nothing
         self.backend.keywords.prepare()
-        self.search("warm up the search", limit=1)
+        self.search("warm up the search", limit=1)  # opens (and if needed repairs) the index
 
     def near_duplicates(
         self, document_id: str, *, threshold: float = 0.9, limit: int = 5

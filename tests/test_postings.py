@@ -211,3 +211,13 @@ def test_a_server_builds_the_postings_before_it_says_it_is_ready(tmp_path):
     with TestClient(app) as client:
         assert client.get("/ready").json()["ready"] is True
         assert app.state.kb.backend.keywords.postings.state is not None
+
+
+def test_a_phrase_row_written_after_the_state_is_left_out_with_its_own_score(filled):
+    import numpy as np
+
+    postings = filled.keywords.postings
+    state = postings.build(filled.store.conn)
+    newer = len(state.size) + 5  # a row the state has not seen, listed before a known one
+    top = postings.top(state, [(np.array([newer, 3]), np.array([5.0, 1.0]))], 5)
+    assert top == [(3, -1.0)]

@@ -187,20 +187,16 @@ class UnitPostings:
                     [state.seq],
                 ).fetchone()
                 ids = np.fromstring(changed or "", dtype=np.int64, sep=",")
-                if len(ids) > max(1000, CATCH_UP_MAX * state.rows):
-                    rows: list[Any] = []
-                else:
+                too_many = len(ids) > max(1000, CATCH_UP_MAX * state.rows)
+                rows: list[Any] = []
+                if len(ids) and not too_many:
                     marks = ",".join(str(int(i)) for i in ids)
-                    rows = (
-                        conn.execute(
-                            f"SELECT rowid, text, section FROM units WHERE rowid IN ({marks})"
-                        ).fetchall()
-                        if len(ids)
-                        else []
-                    )
+                    rows = conn.execute(
+                        f"SELECT rowid, text, section FROM units WHERE rowid IN ({marks})"
+                    ).fetchall()
             finally:
                 conn.execute("COMMIT")
-            if len(ids) > max(1000, CATCH_UP_MAX * state.rows):
+            if too_many:
                 self.state = None  # behind by more than a catch-up is worth: rebuilt on demand
                 return None
             self.state = state = self._apply(state, ids, rows, int(seq or state.seq), now)
@@ -212,12 +208,12 @@ class UnitPostings:
     def _apply(
         self, state: State, ids: np.ndarray, rows: list[Any], seq: int, generation: int
     ) -> State:
-        top = max([int(ids.max()) + 1 if len(ids) else 0, len(state.size)])
+        top = int(ids.max()) + 1 if len(ids) else 0
         capacity = _capacity(top) if top > len(state.size) else len(state.size)
         size, alive, version = (
             _grown(a, capacity) for a in (state.size, state.alive, state.version)
         )
-        was = ids[alive[ids]] if len(ids) else ids
+        was = ids[alive[ids]]
         written = float(size[was].sum())
         tokens = state.tokens - written
         alive[ids] = False
@@ -285,9 +281,9 @@ class UnitPostings:
         for term in terms:
             if not isinstance(term, str):
                 rowids, adds = term
-                rowids = rowids[rowids < len(score)]  # rows written since the state was read
-                score[rowids] += adds[: len(rowids)]
-                matched[rowids] = True
+                known = rowids < len(score)  # not rows written since the state was read
+                score[rowids[known]] += adds[known]
+                matched[rowids[known]] = True
                 continue
             rowids, freq = state.valid(term)
             if not len(rowids):

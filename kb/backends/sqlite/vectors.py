@@ -259,7 +259,7 @@ class FaissVectors:
         targets = self.store.vector_targets([int(i) for i in ids])
         # the index holds 16-bit floats: the similarities are taken again from the database's
         # 32-bit vectors, read in the same query as the refs, so they are exact
-        found = [(targets[vid][0], targets[vid][1]) for vid in ids.tolist() if vid in targets]
+        found = [targets[vid] for vid in ids.tolist() if vid in targets]
         if not found:  # all gone from the database since the index was read
             return []
         exact = np.frombuffer(b"".join(blob for _, blob in found), dtype=np.float32).reshape(
