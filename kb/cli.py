@@ -558,6 +558,8 @@ def _print_hits(result: dict[str, Any], explain: bool) -> None:
                 f"keyword rank: {e['keyword_rank'] or '-'}",
                 f"semantic rank: {e['dense_rank'] or '-'} (similarity {e['dense_similarity']})",
             ]
+            if e.get("document_bm25"):
+                parts.append(f"document's text matches (BM25 {e['document_bm25']} of best)")
             if "shared_patterns" in e:
                 parts.append(f"shared patterns: {', '.join(e['shared_patterns']) or '-'}")
             click.echo("    why: " + "; ".join(parts))

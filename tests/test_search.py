@@ -299,3 +299,32 @@ def test_eval_command_prints_a_table_per_mode(store, tmp_path):
     bad.write_text('{"query": "x"}\n')
     out = CliRunner().invoke(cli, ["--db", str(tmp_path / "kb.db"), "eval", str(bad)])
     assert out.exit_code == 1 and "bad.jsonl:1" in out.output
+
+
+def test_a_document_whose_whole_text_matches_lifts_its_units(store, tmp_path):
+    """Two units alike in words and meaning: the one whose document's text holds more of the
+    query ranks first, and says so in its explanation."""
+    from kb.search import BODY_WEIGHT, Candidate, Searcher
+
+    unit = Candidate("u:aaaa-001", dense_rank=1, dense_similarity=0.5, keyword_rank=1, bm25=2.0)
+    twin = Candidate("u:bbbb-001", dense_rank=2, dense_similarity=0.5, keyword_rank=2, bm25=2.0)
+    fused = Searcher._fuse([unit, twin], [unit, twin], "hybrid", {"aaaa": 1.0, "bbbb": 0.2})
+    assert [c.key for c in fused] == ["u:aaaa-001", "u:bbbb-001"]
+    assert fused[0].score - fused[1].score == pytest.approx(BODY_WEIGHT * 0.8)
+
+    path = write(
+        tmp_path,
+        "vendor-saga.md",
+        "Claims",
+        "The vendor contract took procurement nine months; procurement, then legal.\n\n"
+        "## Root causes\n- The security review blocked the vendor LLM API.\n",
+    )
+    store.ingest_paths([str(path)])
+    hits = store.search("security review procurement", limit=10)["hits"]
+    saga = next(h for h in hits if h["source"].endswith("vendor-saga.md"))
+    assert saga["explain"]["document_bm25"] == 1.0
+    assert hits[0]["source"].endswith("vendor-saga.md")
+    others = [h for h in hits if not h["source"].endswith("vendor-saga.md")]
+    assert all((h["explain"]["document_bm25"] or 0) < 1.0 for h in others)
+    bm25 = store.search("security review procurement", limit=3, mode="bm25")["hits"]
+    assert all(h["explain"]["document_bm25"] is None for h in bm25)  # hybrid's signal only

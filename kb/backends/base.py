@@ -228,9 +228,14 @@ class DocumentStore(Protocol):
 
 
 class KeywordIndex(Protocol):
-    """Full-text search over units (text, section) and documents (title, summary)."""
+    """Full-text search over units (text, section) and documents (title, summary), and over
+    documents' whole text for the document signal of a hybrid search."""
 
     def search(self, terms: list[str], filters: Filters, n: int) -> list[KeywordHit]: ...
+
+    def bodies(self, terms: list[str], filters: Filters, n: int) -> list[KeywordHit]:
+        """The n best documents by BM25 over their whole text, best first."""
+        ...
 
     def prepare(self) -> None:
         """Build whatever makes a long-lived process's searches fast (a server, before ready)."""

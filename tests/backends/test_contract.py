@@ -40,6 +40,7 @@ def document(
     version: int = 1,
     start: str | None = None,
     seed: int = 0,
+    body: str | None = None,
 ) -> tuple[dict, list[dict], list[dict], list[tuple[str, str]], list[dict]]:
     row = {
         "id": doc_id,
@@ -61,7 +62,7 @@ def document(
         "start_date": start,
         "end_date": None,
         "summary": f"summary of {title}",
-        "body": " ".join(t for _, t in units),
+        "body": body if body is not None else " ".join(t for _, t in units),
         "text": " ".join(t for _, t in units),
         "fields": {"title": {"value": title}},
         "warnings": [],
@@ -255,6 +256,61 @@ def test_keyword_search_scores_higher_is_better_and_filters(filled):
     titles = filled.keywords.search(["forecast"], Filters(), 10)
     assert Ref("document", "bbbb00000002") in [h.ref for h in titles]
     assert filled.keywords.search([], Filters(), 10) == []
+
+
+def test_documents_rank_by_their_whole_text(backend, index):
+    """The document signal: words found only in a document's text (not its title, summary or
+    units) rank it; more of them, higher; filters and superseded versions as everywhere else."""
+    filler = " ".join(f"word{i}" for i in range(40))
+    put(
+        backend,
+        "eeee00000001",
+        title="A",
+        units=[("lesson", "x")],
+        source_key="e1",
+        body=f"procurement stalled; procurement again and procurement {filler}",
+        facets=[("department", "finance")],
+    )
+    put(
+        backend,
+        "eeee00000002",
+        title="B",
+        units=[("lesson", "y")],
+        source_key="e2",
+        body=f"one mention of procurement {filler} {filler}",
+        facets=[("department", "hr")],
+    )
+    put(
+        backend,
+        "eeee00000003",
+        title="C",
+        units=[("lesson", "z")],
+        source_key="e3",
+        body="nothing of the kind",
+    )
+    hits = backend.keywords.bodies(["procurement"], Filters(), 10)
+    assert [h.ref for h in hits] == [
+        Ref("document", "eeee00000001"),
+        Ref("document", "eeee00000002"),
+    ]
+    assert hits[0].score > hits[1].score > 0
+    assert backend.keywords.search(["procurement"], Filters(), 10) == []  # not a unit's word
+    only_hr = backend.keywords.bodies(["procurement"], Filters(department=("hr",)), 10)
+    assert [h.ref.id for h in only_hr] == ["eeee00000002"]
+    put(
+        backend,
+        "eeee00000004",
+        title="A2",
+        units=[("lesson", "x")],
+        source_key="e1",
+        version=2,
+        supersedes="eeee00000001",
+        body="rewritten without the word",
+    )
+    assert [h.ref.id for h in backend.keywords.bodies(["procurement"], Filters(), 10)] == [
+        "eeee00000002"
+    ]
+    assert backend.keywords.bodies([], Filters(), 10) == []
 
 
 def test_keyword_search_finds_the_best_that_pass_even_when_better_ones_do_not(backend, index):

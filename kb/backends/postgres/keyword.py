@@ -32,6 +32,7 @@ class Scope:
     table: str
     alias: str
     weights: tuple[tuple[str, float], ...]
+    column: str = "tsv"
 
     def where(self, filters: Filters) -> tuple[str, str, list[Any]]:
         """(joins, condition, parameters): units are filtered on the document state they carry,
@@ -46,6 +47,7 @@ class Scope:
 
 UNITS = Scope("u", "unit", "units", "u", (("A", 1.0), ("C", 0.3)))  # text, section
 DOCUMENTS = Scope("d", "document", "documents", "d", (("A", 2.0), ("B", 1.0)))  # title, summary
+BODIES = Scope("b", "document", "documents", "d", (("D", 1.0),), "body_tsv")  # the whole text
 
 
 def websearch_text(terms: list[str]) -> str:
@@ -85,13 +87,24 @@ class PostgresKeywords:
         merged.sort(key=lambda r: (-r[1], r[0].id))
         return [KeywordHit(ref, float(score)) for ref, score in merged[:n]]
 
+    def bodies(self, terms: list[str], filters: Filters, n: int) -> list[KeywordHit]:
+        """The n best documents by BM25 over their whole text (higher is better)."""
+        text = websearch_text(terms)
+        stats = self._statistics(text) if text else {"lexemes": []}
+        if not stats["lexemes"]:
+            return []
+        with self.store.connection() as conn, conn.transaction():
+            conn.execute("SET LOCAL enable_seqscan = off")
+            found = self._scope(conn, BODIES, stats, filters, n)
+        return [KeywordHit(Ref("document", i), float(s)) for i, s in found]
+
     def _statistics(self, text: str) -> dict[str, Any]:
         """The query's lexemes, and for each scope their document frequencies, rows and mean length."""
         rows = self.store.rows(
             "WITH q AS (SELECT DISTINCT unnest(tsvector_to_array(to_tsvector('english', %s))) "
             "AS lexeme) SELECT s.scope, q.lexeme, coalesce(l.n, 0) AS n, "
             "coalesce(t.n, 0) AS total, coalesce(t.length, 0) AS length "
-            "FROM q CROSS JOIN (VALUES ('u'), ('d')) AS s(scope) "
+            "FROM q CROSS JOIN (VALUES ('u'), ('d'), ('b')) AS s(scope) "
             "LEFT JOIN lexicon l ON l.scope = s.scope AND l.lexeme = q.lexeme "
             "LEFT JOIN lexicon t ON t.scope = s.scope AND t.lexeme = '' ORDER BY q.lexeme",
             [text],
@@ -144,8 +157,8 @@ class PostgresKeywords:
         a = scope.alias
         # the candidates first, by the GIN index and the row's own filter state; then ranked
         sql = (
-            f"WITH c AS MATERIALIZED (SELECT {a}.id, {a}.tsv FROM {scope.table} {a}{joins} "
-            f"WHERE {a}.tsv @@ %s::tsquery AND {where}) "
+            f"WITH c AS MATERIALIZED (SELECT {a}.id, {a}.{scope.column} AS tsv "
+            f"FROM {scope.table} {a}{joins} WHERE {a}.{scope.column} @@ %s::tsquery AND {where}) "
             f"SELECT c.id, {' + '.join(terms)} AS s FROM c, "
             f"LATERAL (SELECT {K1} * (1 - {B} + {B} * length(c.tsv)::float8 / %s) AS norm, "
             f"{', '.join(columns)}) x ORDER BY s DESC, c.id LIMIT %s"

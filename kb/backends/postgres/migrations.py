@@ -10,6 +10,7 @@ import psycopg
 
 MIGRATION_LOCK = 727_301  # pg_advisory_lock key: one node migrates, the others wait
 ROWS_WITH_STATE = ("vectors", "units")  # tables that carry their document's filter state
+BODY_CHARS = 300_000  # of a document's text in its body tsvector
 
 
 def m001_create_tables(conn: psycopg.Connection) -> None:
@@ -374,6 +375,48 @@ def m006_generation(conn: psycopg.Connection) -> None:
     conn.execute("INSERT INTO generation (id, value) VALUES (1, 0)")
 
 
+def m007_document_bodies(conn: psycopg.Connection) -> None:
+    """A tsvector of each document's whole text (its first BODY_CHARS characters, well inside the
+    1 MB a tsvector may hold), counted in the lexicon as scope 'b', for the search's document
+    signal: BM25 over the whole text, as FTS5 ranks the body column on SQLite."""
+    conn.execute(
+        "ALTER TABLE documents ADD COLUMN body_tsv tsvector GENERATED ALWAYS AS "
+        f"(to_tsvector('english', left(body, {BODY_CHARS}))) STORED"
+    )
+    conn.execute("CREATE INDEX idx_documents_body_tsv ON documents USING gin(body_tsv)")
+    for event, table, sign in (("added", "added", 1), ("removed", "removed", -1)):
+        conn.execute(
+            f"""
+            CREATE FUNCTION documents_body_lexicon_{event}() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                PERFORM lexicon_count('b', ARRAY(SELECT body_tsv FROM {table}), {sign});
+                RETURN NULL;
+            END $$
+            """
+        )
+    conn.execute(
+        """
+        CREATE FUNCTION documents_body_lexicon_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            PERFORM lexicon_count('b', ARRAY(SELECT body_tsv FROM removed), -1);
+            PERFORM lexicon_count('b', ARRAY(SELECT body_tsv FROM added), 1);
+            RETURN NULL;
+        END $$
+        """
+    )
+    for name, event, refs, function in (
+        ("insert", "INSERT", "NEW TABLE AS added", "added"),
+        ("delete", "DELETE", "OLD TABLE AS removed", "removed"),
+        ("update", "UPDATE", "OLD TABLE AS removed NEW TABLE AS added", "changed"),
+    ):
+        conn.execute(
+            f"CREATE TRIGGER documents_body_lexicon_{name} AFTER {event} ON documents "
+            f"REFERENCING {refs} FOR EACH STATEMENT "
+            f"EXECUTE FUNCTION documents_body_lexicon_{function}()"
+        )
+    conn.execute("SELECT lexicon_count('b', ARRAY(SELECT body_tsv FROM documents), 1)")
+
+
 MIGRATIONS: list[Callable[[psycopg.Connection], None]] = [
     m001_create_tables,
     m002_lexicon,
@@ -381,6 +424,7 @@ MIGRATIONS: list[Callable[[psycopg.Connection], None]] = [
     m004_filter_state_on_rows,
     m005_actions_and_feedback,
     m006_generation,
+    m007_document_bodies,
 ]
 
 

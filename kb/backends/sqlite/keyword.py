@@ -1,4 +1,5 @@
-"""Keyword search on SQLite: FTS5 BM25 over units (text, section) and documents (title, summary)."""
+"""Keyword search on SQLite: FTS5 BM25 over units (text, section) and documents (title, summary;
+the body alone for the document signal)."""
 
 from __future__ import annotations
 
@@ -50,12 +51,18 @@ _DOCUMENTS = {
     "joined": "SELECT d.id, bm25(documents_fts, 2.0, 1.0, 0.0) AS s FROM documents_fts "
     "JOIN documents d ON d.rowid = documents_fts.rowid",
 }
+_BODIES = {  # a document's whole text, for the search's document signal
+    **_DOCUMENTS,
+    "rank": "bm25(documents_fts, 0.0, 0.0, 1.0)",
+    "joined": "SELECT d.id, bm25(documents_fts, 0.0, 0.0, 1.0) AS s FROM documents_fts "
+    "JOIN documents d ON d.rowid = documents_fts.rowid",
+}
 
 
 class SqliteKeywords:
     def __init__(self, store: SqliteStore) -> None:
         self.store = store
-        self._shares: dict[tuple[str, str], float] = {}  # (table, term) -> share of rows
+        self._shares: dict[tuple[str, str, str], float] = {}  # (table, columns, term) -> share
         self._counted_at: dict[str, tuple[int, int]] = {}  # table -> (generation, rows)
         self._lock = threading.Lock()
         self.postings = UnitPostings()
@@ -124,6 +131,17 @@ class SqliteKeywords:
             key=lambda r: -r[1],
         )
         return [KeywordHit(ref, float(score)) for ref, score in merged[:n]]
+
+    def bodies(self, terms: list[str], filters: Filters, n: int) -> list[KeywordHit]:
+        """The n best documents by BM25 over their whole text (higher is better)."""
+        if not terms:
+            return []
+        conn = self.store.conn
+        over = OVERFETCH_FILTERED if filters.active else OVERFETCH
+        found = self._ranked(
+            conn, _BODIES, terms, "body", filters, n, over, self.store.generation()
+        )
+        return [KeywordHit(Ref("document", i), -float(s)) for i, s in found]
 
     def _ranked(
         self,
@@ -195,13 +213,13 @@ class SqliteKeywords:
             return terms
         shares = []
         for term in terms:
-            share = self._shares.get((table, term))
+            share = self._shares.get((table, columns or "", term))
             if share is None:
                 (matching,) = conn.execute(
                     f"SELECT count(*) FROM {table} WHERE {table} MATCH ?",
                     [fts_query([term], columns)],
                 ).fetchone()
-                share = self._shares[(table, term)] = matching / rows
+                share = self._shares[(table, columns or "", term)] = matching / rows
             shares.append(share)
         kept = [t for t, share in zip(terms, shares, strict=True) if share <= COMMON_SHARE]
         return kept or terms
